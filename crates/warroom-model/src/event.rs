@@ -1,0 +1,164 @@
+//! Events: one line of a team's history each. The event log is the truth;
+//! projections (teams, agents, messages) are written in the same transaction.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Millis;
+use crate::message::{Outcome, Transport};
+use crate::names::AgentId;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: Millis,
+    pub team_id: Option<i64>,
+    /// Who caused it: a person's name, an agent's label, or "warroom".
+    pub actor: String,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum EventKind {
+    TeamCreated {
+        team: String,
+        team_type: Option<String>,
+        project_dir: String,
+    },
+    AgentStarted {
+        agent: AgentId,
+        window: u32,
+        role: String,
+        cli: String,
+        /// The configured CLI the simulated agent stands in for, when it was not installed.
+        stands_in_for: Option<String>,
+        pane: String,
+    },
+    AgentReady {
+        agent: AgentId,
+        after_ms: i64,
+    },
+    AgentRestarted {
+        agent: AgentId,
+        old_pid: Option<u32>,
+        new_pid: Option<u32>,
+        restore_context: bool,
+    },
+    PurposeSet {
+        purpose: String,
+    },
+    MessageSent {
+        message: i64,
+        to: AgentId,
+        transport: Transport,
+        bytes: usize,
+    },
+    MessageDelivered {
+        message: i64,
+        to: AgentId,
+        outcome: Outcome,
+        detail: Option<String>,
+    },
+    Broadcast {
+        recipients: usize,
+        submitted: usize,
+    },
+    MessagesExported {
+        path: String,
+        format: String,
+        count: usize,
+    },
+    ReportWritten {
+        path: String,
+    },
+    TeamKilled {
+        team: String,
+    },
+}
+
+impl EventKind {
+    /// The stable name stored beside the JSON, for queries and filters.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::TeamCreated { .. } => "team-created",
+            EventKind::AgentStarted { .. } => "agent-started",
+            EventKind::AgentReady { .. } => "agent-ready",
+            EventKind::AgentRestarted { .. } => "agent-restarted",
+            EventKind::PurposeSet { .. } => "purpose-set",
+            EventKind::MessageSent { .. } => "message-sent",
+            EventKind::MessageDelivered { .. } => "message-delivered",
+            EventKind::Broadcast { .. } => "broadcast",
+            EventKind::MessagesExported { .. } => "messages-exported",
+            EventKind::ReportWritten { .. } => "report-written",
+            EventKind::TeamKilled { .. } => "team-killed",
+        }
+    }
+
+    /// One line for people: the timeline of the report and the CLI.
+    pub fn describe(&self) -> String {
+        match self {
+            EventKind::TeamCreated { team, team_type, project_dir } => match team_type {
+                Some(t) => format!("team {team} created ({t}) in {project_dir}"),
+                None => format!("team {team} created in {project_dir}"),
+            },
+            EventKind::AgentStarted { agent, window, role, cli, stands_in_for, .. } => {
+                let stand_in = stands_in_for
+                    .as_ref()
+                    .map(|c| format!(", standing in for {c} (not installed)"))
+                    .unwrap_or_default();
+                format!("{agent} started as {role} in window {window} ({cli}{stand_in})")
+            }
+            EventKind::AgentReady { agent, after_ms } => {
+                format!("{agent} ready after {:.1} s", *after_ms as f64 / 1000.0)
+            }
+            EventKind::AgentRestarted { agent, old_pid, new_pid, restore_context } => {
+                let pid = |p: &Option<u32>| p.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
+                format!(
+                    "{agent} restarted (pid {} -> {}){}",
+                    pid(old_pid),
+                    pid(new_pid),
+                    if *restore_context { " with its context restored" } else { "" }
+                )
+            }
+            EventKind::PurposeSet { purpose } => {
+                format!("purpose: {}", purpose.lines().next().unwrap_or_default())
+            }
+            EventKind::MessageSent { message, to, transport, bytes } => {
+                format!("message #{message} to {to} ({transport}, {bytes} bytes)")
+            }
+            EventKind::MessageDelivered { message, to, outcome, detail } => match detail {
+                Some(d) => format!("message #{message} to {to}: {outcome} ({d})"),
+                None => format!("message #{message} to {to}: {outcome}"),
+            },
+            EventKind::Broadcast { recipients, submitted } => {
+                format!("broadcast to {recipients} agents, {submitted} submitted")
+            }
+            EventKind::MessagesExported { path, format, count } => {
+                format!("{count} messages exported as {format} to {path}")
+            }
+            EventKind::ReportWritten { path } => format!("report written to {path}"),
+            EventKind::TeamKilled { team } => format!("team {team} stopped"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_json_with_a_type_tag() {
+        let kind = EventKind::MessageDelivered {
+            message: 7,
+            to: AgentId(2),
+            outcome: Outcome::Submitted,
+            detail: None,
+        };
+        let json = serde_json::to_string(&kind).expect("serialises");
+        assert!(json.contains(r#""type":"message-delivered""#), "{json}");
+        assert!(json.contains(r#""to":"ag-2""#), "{json}");
+        assert_eq!(serde_json::from_str::<EventKind>(&json).expect("parses"), kind);
+        assert_eq!(kind.name(), "message-delivered");
+        assert_eq!(kind.describe(), "message #7 to ag-2: submitted");
+    }
+}
