@@ -1,0 +1,107 @@
+//! Rows of the projections, as the app reads and writes them.
+
+use serde::Serialize;
+use warroom_model::{AgentId, Millis, Outcome, Sender, Transport};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamRecord {
+    pub id: i64,
+    pub name: String,
+    pub team_type: Option<String>,
+    pub project_dir: String,
+    pub purpose: Option<String>,
+    pub tmux_socket: String,
+    pub created_at: Millis,
+    pub ended_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTeam<'a> {
+    pub name: &'a str,
+    pub team_type: Option<&'a str>,
+    pub project_dir: &'a str,
+    pub purpose: Option<&'a str>,
+    pub tmux_socket: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentRecord {
+    pub id: AgentId,
+    pub team_id: i64,
+    pub window: u32,
+    pub role: String,
+    pub display_name: String,
+    /// The agent profile actually launched (`sim` when standing in).
+    pub cli: String,
+    /// The agent CLI the configuration asked for.
+    pub configured_cli: String,
+    pub command: Vec<String>,
+    pub pane_id: Option<String>,
+    pub pid: Option<u32>,
+    pub restarts: u32,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAgent<'a> {
+    pub team_id: i64,
+    pub window: u32,
+    pub role: &'a str,
+    pub display_name: &'a str,
+    pub cli: &'a str,
+    pub configured_cli: &'a str,
+    pub command: &'a [String],
+}
+
+/// Why a message was sent: people's and agents' messages, the briefing an
+/// agent starts with, or the context restored after a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageKind {
+    Message,
+    Briefing,
+    Context,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Message => "message",
+            MessageKind::Briefing => "briefing",
+            MessageKind::Context => "context",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        [MessageKind::Message, MessageKind::Briefing, MessageKind::Context]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageRecord {
+    pub id: i64,
+    pub team_id: i64,
+    pub kind: MessageKind,
+    pub sender_kind: String,
+    pub sender_agent: Option<AgentId>,
+    pub sender_label: String,
+    pub recipient: AgentId,
+    pub body: String,
+    pub transport: String,
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub team_id: i64,
+    pub kind: MessageKind,
+    pub sender: &'a Sender,
+    pub recipient: AgentId,
+    pub body: &'a str,
+    pub transport: Transport,
+}

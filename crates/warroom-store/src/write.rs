@@ -1,0 +1,266 @@
+//! Writes. `Store::write` runs a closure in one `BEGIN IMMEDIATE`
+//! transaction; `Tx` offers the typed changes, each of which appends its event.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use warroom_model::{AgentId, EventKind, Millis, Outcome};
+
+use crate::{AgentRecord, NewAgent, NewMessage, NewTeam, Store, StoreError, TeamRecord};
+
+pub struct Tx<'c> {
+    tx: rusqlite::Transaction<'c>,
+    at: Millis,
+    actor: &'c str,
+}
+
+impl Store {
+    /// Runs `f` in one write transaction stamped with `at` and `actor`; commits
+    /// when it returns `Ok`, rolls back otherwise.
+    pub fn write<T, E>(
+        &mut self,
+        at: Millis,
+        actor: &str,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let mut tx = Tx { tx, at, actor };
+        let value = f(&mut tx)?;
+        tx.tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+}
+
+impl Tx<'_> {
+    pub fn at(&self) -> Millis {
+        self.at
+    }
+
+    /// Appends one event to the log.
+    pub fn event(&mut self, team_id: Option<i64>, kind: &EventKind) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO events (at, team_id, actor, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.at, team_id, self.actor, kind.name(), serde_json::to_string(kind)?],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn create_team(&mut self, new: &NewTeam<'_>) -> Result<TeamRecord, StoreError> {
+        let inserted = self.tx.execute(
+            "INSERT INTO teams (name, team_type, project_dir, purpose, tmux_socket, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![new.name, new.team_type, new.project_dir, new.purpose, new.tmux_socket, self.at],
+        );
+        match inserted {
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                return Err(StoreError::TeamExists(new.name.to_owned()));
+            }
+            other => other?,
+        };
+        let id = self.tx.last_insert_rowid();
+        self.event(
+            Some(id),
+            &EventKind::TeamCreated {
+                team: new.name.to_owned(),
+                team_type: new.team_type.map(str::to_owned),
+                project_dir: new.project_dir.to_owned(),
+            },
+        )?;
+        Ok(TeamRecord {
+            id,
+            name: new.name.to_owned(),
+            team_type: new.team_type.map(str::to_owned),
+            project_dir: new.project_dir.to_owned(),
+            purpose: new.purpose.map(str::to_owned),
+            tmux_socket: new.tmux_socket.to_owned(),
+            created_at: self.at,
+            ended_at: None,
+        })
+    }
+
+    /// Reserves the agent's row (and so its id and window) before its pane
+    /// exists; `agent_started` records the pane once tmux made it.
+    pub fn add_agent(&mut self, new: &NewAgent<'_>) -> Result<AgentRecord, StoreError> {
+        let inserted = self.tx.execute(
+            "INSERT INTO agents (team_id, window, role, display_name, cli, configured_cli, command, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                new.team_id,
+                new.window,
+                new.role,
+                new.display_name,
+                new.cli,
+                new.configured_cli,
+                serde_json::to_string(new.command)?,
+                self.at
+            ],
+        );
+        match inserted {
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                let team: String = self
+                    .tx
+                    .query_row("SELECT name FROM teams WHERE id = ?1", [new.team_id], |r| r.get(0))?;
+                return Err(StoreError::WindowTaken { team, window: new.window });
+            }
+            other => other?,
+        };
+        Ok(AgentRecord {
+            id: AgentId(self.tx.last_insert_rowid()),
+            team_id: new.team_id,
+            window: new.window,
+            role: new.role.to_owned(),
+            display_name: new.display_name.to_owned(),
+            cli: new.cli.to_owned(),
+            configured_cli: new.configured_cli.to_owned(),
+            command: new.command.to_vec(),
+            pane_id: None,
+            pid: None,
+            restarts: 0,
+            created_at: self.at,
+        })
+    }
+
+    /// The smallest window number not used by a live agent of the team.
+    pub fn next_window(&mut self, team_id: i64) -> Result<u32, StoreError> {
+        let max: Option<u32> = self.tx.query_row(
+            "SELECT MAX(window) FROM agents WHERE team_id = ?1",
+            [team_id],
+            |r| r.get(0),
+        )?;
+        Ok(max.map_or(0, |m| m + 1))
+    }
+
+    pub fn agent_started(
+        &mut self,
+        agent: &AgentRecord,
+        pane_id: &str,
+        pid: Option<u32>,
+        stands_in_for: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE agents SET pane_id = ?2, pid = ?3 WHERE id = ?1",
+            params![agent.id.0, pane_id, pid],
+        )?;
+        self.event(
+            Some(agent.team_id),
+            &EventKind::AgentStarted {
+                agent: agent.id,
+                window: agent.window,
+                role: agent.role.clone(),
+                cli: agent.cli.clone(),
+                stands_in_for: stands_in_for.map(str::to_owned),
+                pane: pane_id.to_owned(),
+            },
+        )?;
+        Ok(())
+    }
+
+    pub fn agent_restarted(
+        &mut self,
+        agent: &AgentRecord,
+        new_pid: Option<u32>,
+        restore_context: bool,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE agents SET pid = ?2, restarts = restarts + 1 WHERE id = ?1",
+            params![agent.id.0, new_pid],
+        )?;
+        self.event(
+            Some(agent.team_id),
+            &EventKind::AgentRestarted {
+                agent: agent.id,
+                old_pid: agent.pid,
+                new_pid,
+                restore_context,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Sets the team's purpose unless it has one (the first broadcast names it).
+    pub fn set_purpose_if_unset(&mut self, team_id: i64, purpose: &str) -> Result<bool, StoreError> {
+        let changed = self.tx.execute(
+            "UPDATE teams SET purpose = ?2 WHERE id = ?1 AND purpose IS NULL",
+            params![team_id, purpose],
+        )?;
+        if changed > 0 {
+            self.event(Some(team_id), &EventKind::PurposeSet { purpose: purpose.to_owned() })?;
+        }
+        Ok(changed > 0)
+    }
+
+    /// Records a message as pending, before a key is typed: its id goes into
+    /// the text the agent sees.
+    pub fn create_message(&mut self, new: &NewMessage<'_>) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO messages (team_id, kind, sender_kind, sender_agent, sender_label, recipient,
+                                   body, transport, outcome, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                new.team_id,
+                new.kind.as_str(),
+                new.sender.kind(),
+                new.sender.agent_id().map(|a| a.0),
+                new.sender.label(),
+                new.recipient.0,
+                new.body,
+                new.transport.to_string(),
+                Outcome::Pending.as_str(),
+                self.at
+            ],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        self.event(
+            Some(new.team_id),
+            &EventKind::MessageSent {
+                message: id,
+                to: new.recipient,
+                transport: new.transport,
+                bytes: new.body.len(),
+            },
+        )?;
+        Ok(id)
+    }
+
+    pub fn finish_message(
+        &mut self,
+        message_id: i64,
+        outcome: Outcome,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let row: Option<(i64, i64)> = self
+            .tx
+            .query_row(
+                "UPDATE messages SET outcome = ?2, detail = ?3, finished_at = ?4 WHERE id = ?1
+                 RETURNING team_id, recipient",
+                params![message_id, outcome.as_str(), detail, self.at],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (team_id, recipient) =
+            row.ok_or_else(|| StoreError::Corrupt(format!("message #{message_id} vanished")))?;
+        self.event(
+            Some(team_id),
+            &EventKind::MessageDelivered {
+                message: message_id,
+                to: AgentId(recipient),
+                outcome,
+                detail: detail.map(str::to_owned),
+            },
+        )?;
+        Ok(())
+    }
+
+    pub fn end_team(&mut self, team: &TeamRecord) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE teams SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
+            params![team.id, self.at],
+        )?;
+        self.event(Some(team.id), &EventKind::TeamKilled { team: team.name.clone() })?;
+        Ok(())
+    }
+}
