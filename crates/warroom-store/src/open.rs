@@ -7,6 +7,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{DB_FILE, Store, StoreError, migrate};
 
+const INIT_LOCK_FILE: &str = "warroom.db.init-lock";
+
 /// Long enough to outlast any other writer's short transaction under load.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -23,6 +25,17 @@ pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         .open(&path)
         .map_err(dir_err)?;
 
+    // Switching a new file to WAL and migrating it take locks SQLite will not
+    // wait for (two readers upgrading at once get SQLITE_BUSY at once, busy
+    // timeout or not), so processes take turns for this short setup.
+    let init_lock = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(data_dir.join(INIT_LOCK_FILE))
+        .map_err(dir_err)?;
+    init_lock.lock().map_err(dir_err)?;
+
     let mut conn = Connection::open_with_flags(
         &path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -33,5 +46,6 @@ pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     migrate::migrate(&mut conn, &path)?;
+    drop(init_lock);
     Ok(Store { conn, path })
 }
