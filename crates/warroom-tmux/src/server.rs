@@ -1,0 +1,188 @@
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::control::ControlClient;
+use crate::pane::{PANE_FORMAT, PaneInfo, Spawn};
+use crate::{Socket, TmuxError};
+
+/// The options of warroom's private server: dead panes stay visible (a crash
+/// is evidence, not a vanished window), window names stay as warroom set them.
+const SERVER_CONF: &str = "\
+set -g remain-on-exit on
+set -g history-limit 10000
+set -g automatic-rename off
+set -g allow-rename off
+set -g focus-events on
+set -g base-index 0
+set -g exit-empty on
+";
+
+/// A tmux server reached through one socket. Plain invocations go through
+/// here; per-session work goes through `control`.
+#[derive(Debug, Clone)]
+pub struct Server {
+    socket: Socket,
+    config: PathBuf,
+}
+
+impl Server {
+    /// `state_dir` receives the server's config file (used when this call
+    /// starts the server).
+    pub fn new(socket: Socket, state_dir: &Path) -> Result<Self, TmuxError> {
+        std::fs::create_dir_all(state_dir)?;
+        let config = state_dir.join("tmux.conf");
+        if std::fs::read_to_string(&config).ok().as_deref() != Some(SERVER_CONF) {
+            let tmp = state_dir.join(format!("tmux.conf.{}", std::process::id()));
+            std::fs::write(&tmp, SERVER_CONF)?;
+            std::fs::rename(&tmp, &config)?;
+        }
+        Ok(Self { socket, config })
+    }
+
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// `tmux` with this server's socket and config; `TMUX` is removed so a
+    /// warroom run inside the user's own tmux never talks to that server.
+    pub(crate) fn tmux(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.args(self.socket.args()).arg("-f").arg(&self.config).env_remove("TMUX");
+        cmd
+    }
+
+    fn run<I, S>(&self, args: I) -> Result<String, TmuxError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.tmux();
+        cmd.args(args).stdin(Stdio::null());
+        let shown = format!("{:?}", cmd.get_args().skip(4).collect::<Vec<_>>());
+        let out = cmd.output().map_err(TmuxError::Spawn)?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(TmuxError::Command {
+                command: shown,
+                message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            })
+        }
+    }
+
+    fn is_no_server(err: &TmuxError) -> bool {
+        matches!(err, TmuxError::Command { message, .. }
+            if message.contains("no server running") || message.contains("error connecting to")
+                || message.contains("No such file or directory"))
+    }
+
+    /// Starts a detached session whose first window runs `spawn` (starting
+    /// the server if needed).
+    pub fn new_session(
+        &self,
+        session: &str,
+        spawn: &Spawn,
+        size: (u16, u16),
+    ) -> Result<PaneInfo, TmuxError> {
+        let mut args: Vec<String> = vec![
+            "new-session".into(),
+            "-d".into(),
+            "-s".into(),
+            session.into(),
+            "-n".into(),
+            spawn.window_name.clone(),
+            "-x".into(),
+            size.0.to_string(),
+            "-y".into(),
+            size.1.to_string(),
+            "-c".into(),
+            spawn.cwd.to_string_lossy().into_owned(),
+        ];
+        for (k, v) in &spawn.env {
+            args.push("-e".into());
+            args.push(format!("{k}={v}"));
+        }
+        args.extend(["-P".into(), "-F".into(), PANE_FORMAT.into(), "--".into()]);
+        args.extend(spawn.argv.iter().cloned());
+        let out = self.run(&args)?;
+        PaneInfo::parse("new-session", out.trim_end_matches('\n'))
+    }
+
+    pub fn has_session(&self, session: &str) -> Result<bool, TmuxError> {
+        match self.run(["has-session", "-t", &format!("={session}")]) {
+            Ok(_) => Ok(true),
+            Err(e) if Self::is_no_server(&e) => Ok(false),
+            Err(TmuxError::Command { message, .. }) if message.contains("can't find session") => {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn list_sessions(&self) -> Result<Vec<String>, TmuxError> {
+        match self.run(["list-sessions", "-F", "#{session_name}"]) {
+            Ok(out) => Ok(out.lines().map(str::to_owned).collect()),
+            Err(e) if Self::is_no_server(&e) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn kill_session(&self, session: &str) -> Result<(), TmuxError> {
+        if !self.has_session(session)? {
+            return Err(TmuxError::NoSession(session.to_owned()));
+        }
+        self.run(["kill-session", "-t", &format!("={session}")]).map(drop)
+    }
+
+    /// Ends the whole server (tests and demos on their own socket only).
+    pub fn kill_server(&self) -> Result<(), TmuxError> {
+        match self.run(["kill-server"]) {
+            Err(e) if Self::is_no_server(&e) => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    /// Loads `data` into a named paste buffer. Control mode cannot carry a
+    /// large payload on its command line, so this is a plain invocation
+    /// reading standard input.
+    pub fn load_buffer(&self, buffer: &str, data: &[u8]) -> Result<(), TmuxError> {
+        let mut child = self
+            .tmux()
+            .args(["load-buffer", "-b", buffer, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(TmuxError::Spawn)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(data)?;
+        }
+        let out = child.wait_with_output()?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(TmuxError::Command {
+                command: "load-buffer".into(),
+                message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            })
+        }
+    }
+
+    /// The command that attaches a terminal to a session (run by the caller,
+    /// which hands it the terminal).
+    pub fn attach_command(&self, session: &str) -> Command {
+        let mut cmd = self.tmux();
+        cmd.args(["attach-session", "-t", &format!("={session}")]);
+        cmd
+    }
+
+    /// A control-mode client attached to `session`.
+    pub fn control(&self, session: &str) -> Result<ControlClient, TmuxError> {
+        if !self.has_session(session)? {
+            return Err(TmuxError::NoSession(session.to_owned()));
+        }
+        ControlClient::attach(self, session)
+    }
+}
