@@ -50,13 +50,13 @@ pub enum EventKind {
     MessageSent {
         message: i64,
         to: AgentId,
-        transport: Transport,
         bytes: usize,
     },
     MessageDelivered {
         message: i64,
         to: AgentId,
         outcome: Outcome,
+        transport: Transport,
         detail: Option<String>,
     },
     Broadcast {
@@ -97,11 +97,22 @@ impl EventKind {
     /// One line for people: the timeline of the report and the CLI.
     pub fn describe(&self) -> String {
         match self {
-            EventKind::TeamCreated { team, team_type, project_dir } => match team_type {
+            EventKind::TeamCreated {
+                team,
+                team_type,
+                project_dir,
+            } => match team_type {
                 Some(t) => format!("team {team} created ({t}) in {project_dir}"),
                 None => format!("team {team} created in {project_dir}"),
             },
-            EventKind::AgentStarted { agent, window, role, cli, stands_in_for, .. } => {
+            EventKind::AgentStarted {
+                agent,
+                window,
+                role,
+                cli,
+                stands_in_for,
+                ..
+            } => {
                 let stand_in = stands_in_for
                     .as_ref()
                     .map(|c| format!(", standing in for {c} (not installed)"))
@@ -111,29 +122,51 @@ impl EventKind {
             EventKind::AgentReady { agent, after_ms } => {
                 format!("{agent} ready after {:.1} s", *after_ms as f64 / 1000.0)
             }
-            EventKind::AgentRestarted { agent, old_pid, new_pid, restore_context } => {
+            EventKind::AgentRestarted {
+                agent,
+                old_pid,
+                new_pid,
+                restore_context,
+            } => {
                 let pid = |p: &Option<u32>| p.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
                 format!(
                     "{agent} restarted (pid {} -> {}){}",
                     pid(old_pid),
                     pid(new_pid),
-                    if *restore_context { " with its context restored" } else { "" }
+                    if *restore_context {
+                        " with its context restored"
+                    } else {
+                        ""
+                    }
                 )
             }
             EventKind::PurposeSet { purpose } => {
                 format!("purpose: {}", purpose.lines().next().unwrap_or_default())
             }
-            EventKind::MessageSent { message, to, transport, bytes } => {
-                format!("message #{message} to {to} ({transport}, {bytes} bytes)")
+            EventKind::MessageSent { message, to, bytes } => {
+                format!("message #{message} to {to} ({bytes} bytes)")
             }
-            EventKind::MessageDelivered { message, to, outcome, detail } => match detail {
-                Some(d) => format!("message #{message} to {to}: {outcome} ({d})"),
-                None => format!("message #{message} to {to}: {outcome}"),
+            EventKind::MessageDelivered {
+                message,
+                to,
+                outcome,
+                transport,
+                detail,
+            } => match detail {
+                Some(d) => format!("message #{message} to {to}: {outcome}, {transport} ({d})"),
+                None => format!("message #{message} to {to}: {outcome}, {transport}"),
             },
-            EventKind::Broadcast { recipients, submitted } => {
+            EventKind::Broadcast {
+                recipients,
+                submitted,
+            } => {
                 format!("broadcast to {recipients} agents, {submitted} submitted")
             }
-            EventKind::MessagesExported { path, format, count } => {
+            EventKind::MessagesExported {
+                path,
+                format,
+                count,
+            } => {
                 format!("{count} messages exported as {format} to {path}")
             }
             EventKind::ReportWritten { path } => format!("report written to {path}"),
@@ -152,13 +185,17 @@ mod tests {
             message: 7,
             to: AgentId(2),
             outcome: Outcome::Submitted,
+            transport: Transport::Paste,
             detail: None,
         };
         let json = serde_json::to_string(&kind).expect("serialises");
         assert!(json.contains(r#""type":"message-delivered""#), "{json}");
         assert!(json.contains(r#""to":"ag-2""#), "{json}");
-        assert_eq!(serde_json::from_str::<EventKind>(&json).expect("parses"), kind);
+        assert_eq!(
+            serde_json::from_str::<EventKind>(&json).expect("parses"),
+            kind
+        );
         assert_eq!(kind.name(), "message-delivered");
-        assert_eq!(kind.describe(), "message #7 to ag-2: submitted");
+        assert_eq!(kind.describe(), "message #7 to ag-2: submitted, paste");
     }
 }

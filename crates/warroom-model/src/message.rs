@@ -32,7 +32,10 @@ pub struct MessageText(String);
 impl MessageText {
     pub fn new(raw: &str) -> Result<Self, MessageError> {
         if raw.len() > MAX_MESSAGE_BYTES {
-            return Err(MessageError::TooLarge { size: raw.len(), limit: MAX_MESSAGE_BYTES });
+            return Err(MessageError::TooLarge {
+                size: raw.len(),
+                limit: MAX_MESSAGE_BYTES,
+            });
         }
         let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
         let mut text = String::with_capacity(unified.len());
@@ -254,7 +257,10 @@ mod tests {
     fn empty_and_oversized_messages_are_refused() {
         assert_eq!(MessageText::new(" \n\n"), Err(MessageError::Empty));
         let big = "x".repeat(MAX_MESSAGE_BYTES + 1);
-        assert!(matches!(MessageText::new(&big), Err(MessageError::TooLarge { .. })));
+        assert!(matches!(
+            MessageText::new(&big),
+            Err(MessageError::TooLarge { .. })
+        ));
         assert!(MessageText::new(&"x".repeat(MAX_MESSAGE_BYTES)).is_ok());
     }
 
@@ -263,20 +269,35 @@ mod tests {
         assert_eq!(Transport::for_text("hello", 1024), Transport::Typed);
         assert_eq!(Transport::for_text("a\nb", 1024), Transport::Paste);
         assert_eq!(Transport::for_text("a\tb", 1024), Transport::Paste);
-        assert_eq!(Transport::for_text(&"x".repeat(1025), 1024), Transport::Paste);
+        assert_eq!(
+            Transport::for_text(&"x".repeat(1025), 1024),
+            Transport::Paste
+        );
     }
 
     #[test]
     fn envelope_tags_sender_and_id() {
         let body = MessageText::new("/exit now").expect("valid");
-        let env = Envelope::new(42, &Sender::Human { name: "alice".into() }, &body);
+        let env = Envelope::new(
+            42,
+            &Sender::Human {
+                name: "alice".into(),
+            },
+            &body,
+        );
         assert_eq!(env.text, "[warroom #42 from alice] /exit now");
         assert!(env.text.starts_with(&env.marker()));
     }
 
     #[test]
     fn outcome_names_round_trip() {
-        for o in [Outcome::Pending, Outcome::Submitted, Outcome::TypedNotSubmitted, Outcome::Failed, Outcome::Refused] {
+        for o in [
+            Outcome::Pending,
+            Outcome::Submitted,
+            Outcome::TypedNotSubmitted,
+            Outcome::Failed,
+            Outcome::Refused,
+        ] {
             assert_eq!(Outcome::parse(o.as_str()), Some(o));
         }
     }

@@ -117,7 +117,16 @@ mod tests {
         for ok in ["auth-hotfix", "db_recovery", "a", "perf-crisis-2"] {
             assert!(TeamName::new(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "auth:0", "a.b", "-x", "=auth", "has space", "ünï", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "auth:0",
+            "a.b",
+            "-x",
+            "=auth",
+            "has space",
+            "ünï",
+            &"x".repeat(65),
+        ] {
             assert!(TeamName::new(bad).is_err(), "{bad}");
         }
     }

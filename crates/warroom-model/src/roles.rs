@@ -13,7 +13,11 @@ pub enum CatalogueError {
     #[error("unknown team type {given:?}; known types: {known}")]
     UnknownTeamType { given: String, known: String },
     #[error("a {team_type} team has 1 to {max} agents; {size} was asked for")]
-    BadSize { team_type: String, size: usize, max: usize },
+    BadSize {
+        team_type: String,
+        size: usize,
+        max: usize,
+    },
     #[error("role catalogue: {0}")]
     Invalid(String),
 }
@@ -75,7 +79,9 @@ impl Catalogue {
         }
         for (ty, spec) in &self.team_types {
             if spec.roles.is_empty() {
-                return Err(CatalogueError::Invalid(format!("team type {ty:?} has no roles")));
+                return Err(CatalogueError::Invalid(format!(
+                    "team type {ty:?} has no roles"
+                )));
             }
             for role in &spec.roles {
                 if !self.roles.contains_key(role) {
@@ -105,21 +111,30 @@ impl Catalogue {
 
     pub fn role(&self, given: &str) -> Result<(&str, &RoleSpec), CatalogueError> {
         let key = self.role_key(given)?;
-        let spec = self.roles.get(key).ok_or_else(|| CatalogueError::UnknownRole {
-            given: given.to_owned(),
-            known: String::new(),
-        })?;
+        let spec = self
+            .roles
+            .get(key)
+            .ok_or_else(|| CatalogueError::UnknownRole {
+                given: given.to_owned(),
+                known: String::new(),
+            })?;
         Ok((key, spec))
     }
 
     /// The roles of a `quick-deploy <type> <size>` team, window 0 first.
     pub fn compose(&self, team_type: &str, size: usize) -> Result<Vec<String>, CatalogueError> {
-        let spec = self.team_types.get(team_type).ok_or_else(|| {
-            CatalogueError::UnknownTeamType {
-                given: team_type.to_owned(),
-                known: self.team_types.keys().cloned().collect::<Vec<_>>().join(", "),
-            }
-        })?;
+        let spec =
+            self.team_types
+                .get(team_type)
+                .ok_or_else(|| CatalogueError::UnknownTeamType {
+                    given: team_type.to_owned(),
+                    known: self
+                        .team_types
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
         if size == 0 || size > spec.roles.len() {
             return Err(CatalogueError::BadSize {
                 team_type: team_type.to_owned(),
@@ -158,8 +173,15 @@ pub fn briefing(
     }
     out.push_str("Your team:\n");
     for mate in roster {
-        let you = if mate.window == me.window { " (you)" } else { "" };
-        out.push_str(&format!("  {team}:{} {} [{}]{you}\n", mate.window, mate.name, mate.role));
+        let you = if mate.window == me.window {
+            " (you)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  {team}:{} {} [{}]{you}\n",
+            mate.window, mate.name, mate.role
+        ));
     }
     out.push_str(&format!(
         "Report with: warroom agent send {team}:<window or role> \"<message>\" \
@@ -202,12 +224,28 @@ mod tests {
         let c = catalogue();
         assert_eq!(
             c.compose("backend", 3).expect("valid"),
-            ["senior-backend-developer", "devops-engineer", "project-manager"]
+            [
+                "senior-backend-developer",
+                "devops-engineer",
+                "project-manager"
+            ]
         );
-        assert_eq!(c.compose("backend", 1).expect("valid"), ["senior-backend-developer"]);
-        assert!(matches!(c.compose("backend", 4), Err(CatalogueError::BadSize { max: 3, .. })));
-        assert!(matches!(c.compose("backend", 0), Err(CatalogueError::BadSize { .. })));
-        assert!(matches!(c.compose("mainframe", 1), Err(CatalogueError::UnknownTeamType { .. })));
+        assert_eq!(
+            c.compose("backend", 1).expect("valid"),
+            ["senior-backend-developer"]
+        );
+        assert!(matches!(
+            c.compose("backend", 4),
+            Err(CatalogueError::BadSize { max: 3, .. })
+        ));
+        assert!(matches!(
+            c.compose("backend", 0),
+            Err(CatalogueError::BadSize { .. })
+        ));
+        assert!(matches!(
+            c.compose("mainframe", 1),
+            Err(CatalogueError::UnknownTeamType { .. })
+        ));
     }
 
     #[test]
@@ -223,10 +261,18 @@ mod tests {
     fn validate_catches_duplicate_aliases_and_unknown_roles() {
         let mut c = catalogue();
         assert_eq!(c.validate(), Ok(()));
-        c.roles.get_mut("devops-engineer").expect("exists").aliases.push("pm".into());
+        c.roles
+            .get_mut("devops-engineer")
+            .expect("exists")
+            .aliases
+            .push("pm".into());
         assert!(c.validate().is_err());
         let mut c = catalogue();
-        c.team_types.get_mut("backend").expect("exists").roles.push("wizard".into());
+        c.team_types
+            .get_mut("backend")
+            .expect("exists")
+            .roles
+            .push("wizard".into());
         assert!(c.validate().is_err());
     }
 
@@ -238,16 +284,36 @@ mod tests {
             .expect("valid")
             .iter()
             .enumerate()
-            .map(|(i, r)| RosterEntry { window: i as u32, role: r.clone(), name: c.roles[r].name.clone() })
+            .map(|(i, r)| RosterEntry {
+                window: i as u32,
+                role: r.clone(),
+                name: c.roles[r].name.clone(),
+            })
             .collect();
-        let text = briefing("auth-hotfix", &roster[1], &c.roles["devops-engineer"], &roster, Some("fix auth"));
-        assert!(text.contains("DevOps Engineer (devops-engineer) of emergency team auth-hotfix, window 1"));
+        let text = briefing(
+            "auth-hotfix",
+            &roster[1],
+            &c.roles["devops-engineer"],
+            &roster,
+            Some("fix auth"),
+        );
+        assert!(
+            text.contains(
+                "DevOps Engineer (devops-engineer) of emergency team auth-hotfix, window 1"
+            )
+        );
         assert!(text.contains("only role that may change production"));
         assert!(text.contains("auth-hotfix:2 Project Manager [project-manager]"));
         assert!(text.contains("auth-hotfix:1 DevOps Engineer [devops-engineer] (you)"));
         assert!(text.contains("Mission: fix auth"));
         assert!(text.contains("warroom agent send auth-hotfix:"));
-        let dev = briefing("auth-hotfix", &roster[0], &c.roles["senior-backend-developer"], &roster, None);
+        let dev = briefing(
+            "auth-hotfix",
+            &roster[0],
+            &c.roles["senior-backend-developer"],
+            &roster,
+            None,
+        );
         assert!(dev.contains("must not change production"));
     }
 }

@@ -17,7 +17,9 @@ pub enum Target {
 pub enum TargetError {
     #[error("{0}")]
     Name(#[from] NameError),
-    #[error("target {0:?} is empty after the ':'; write team:window (auth-hotfix:0) or team:role (auth-hotfix:pm)")]
+    #[error(
+        "target {0:?} is empty after the ':'; write team:window (auth-hotfix:0) or team:role (auth-hotfix:pm)"
+    )]
     EmptySelector(String),
     #[error(
         "target {0:?} names no agent: write team:window (auth-hotfix:0), team:role (auth-hotfix:pm) or an agent id (ag-7)"
@@ -86,11 +88,17 @@ mod tests {
     fn parses_the_three_target_forms() {
         assert_eq!(
             Target::parse("auth-hotfix:0"),
-            Ok(Target::Window { team: team("auth-hotfix"), window: 0 })
+            Ok(Target::Window {
+                team: team("auth-hotfix"),
+                window: 0
+            })
         );
         assert_eq!(
             Target::parse("auth-hotfix:PM"),
-            Ok(Target::Role { team: team("auth-hotfix"), role: "pm".into() })
+            Ok(Target::Role {
+                team: team("auth-hotfix"),
+                role: "pm".into()
+            })
         );
         assert_eq!(Target::parse("ag-3"), Ok(Target::Agent(AgentId(3))));
     }

@@ -8,8 +8,14 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the store {path} was written by a newer warroom (schema {found}, this one knows {known})")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "the store {path} was written by a newer warroom (schema {found}, this one knows {known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("a live team named {0:?} already exists")]
     TeamExists(String),
     #[error("window {window} of team {team:?} is taken")]

@@ -13,7 +13,9 @@ mod records;
 mod write;
 
 pub use error::StoreError;
-pub use records::{AgentRecord, MessageKind, MessageRecord, NewAgent, NewMessage, NewTeam, TeamRecord};
+pub use records::{
+    AgentRecord, MessageKind, MessageRecord, NewAgent, NewMessage, NewTeam, TeamRecord,
+};
 pub use write::Tx;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +40,8 @@ impl Store {
 
     /// The schema version after migrations.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 }

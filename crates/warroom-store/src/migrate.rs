@@ -21,7 +21,11 @@ pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<(), Stor
     // Another process may have migrated while we waited for the write lock.
     let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > LATEST {
-        return Err(StoreError::TooNew { path: path.to_owned(), found: current, known: LATEST });
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: current,
+            known: LATEST,
+        });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         tx.execute_batch(sql)?;

@@ -13,8 +13,15 @@ const INIT_LOCK_FILE: &str = "warroom.db.init-lock";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-    let dir_err = |source| StoreError::DataDir { path: data_dir.to_owned(), source };
-    DirBuilder::new().recursive(true).mode(0o700).create(data_dir).map_err(dir_err)?;
+    let dir_err = |source| StoreError::DataDir {
+        path: data_dir.to_owned(),
+        source,
+    };
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)
+        .map_err(dir_err)?;
     let path = data_dir.join(DB_FILE);
     // Create the file ourselves so it is 0600 from its first byte; SQLite
     // gives the -wal and -shm files the same mode.
@@ -41,8 +48,7 @@ pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let _mode: String =
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     migrate::migrate(&mut conn, &path)?;

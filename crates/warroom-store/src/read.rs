@@ -86,7 +86,11 @@ impl Store {
     pub fn team(&self, id: i64) -> Result<Option<TeamRecord>, StoreError> {
         Ok(self
             .conn
-            .query_row(&format!("SELECT {TEAM_COLS} FROM teams WHERE id = ?1"), [id], team)
+            .query_row(
+                &format!("SELECT {TEAM_COLS} FROM teams WHERE id = ?1"),
+                [id],
+                team,
+            )
             .optional()?)
     }
 
@@ -102,14 +106,20 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {AGENT_COLS} FROM agents WHERE team_id = ?1 ORDER BY window"
         ))?;
-        let rows = stmt.query_map([team_id], agent)?.collect::<Result<_, _>>()?;
+        let rows = stmt
+            .query_map([team_id], agent)?
+            .collect::<Result<_, _>>()?;
         Ok(rows)
     }
 
     pub fn agent(&self, id: AgentId) -> Result<Option<AgentRecord>, StoreError> {
         Ok(self
             .conn
-            .query_row(&format!("SELECT {AGENT_COLS} FROM agents WHERE id = ?1"), [id.0], agent)
+            .query_row(
+                &format!("SELECT {AGENT_COLS} FROM agents WHERE id = ?1"),
+                [id.0],
+                agent,
+            )
             .optional()?)
     }
 
@@ -118,14 +128,20 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE team_id = ?1 AND id > ?2 ORDER BY id"
         ))?;
-        let rows = stmt.query_map(params![team_id, after], message)?.collect::<Result<_, _>>()?;
+        let rows = stmt
+            .query_map(params![team_id, after], message)?
+            .collect::<Result<_, _>>()?;
         Ok(rows)
     }
 
     pub fn message(&self, id: i64) -> Result<Option<MessageRecord>, StoreError> {
         Ok(self
             .conn
-            .query_row(&format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"), [id], message)
+            .query_row(
+                &format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"),
+                [id],
+                message,
+            )
             .optional()?)
     }
 
@@ -156,7 +172,13 @@ impl Store {
                 let data: String = r.get(4)?;
                 let kind: EventKind =
                     serde_json::from_str(&data).map_err(|e| corrupt(e.to_string()))?;
-                Ok(Event { id: r.get(0)?, at: r.get(1)?, team_id: r.get(2)?, actor: r.get(3)?, kind })
+                Ok(Event {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    team_id: r.get(2)?,
+                    actor: r.get(3)?,
+                    kind,
+                })
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)
@@ -164,6 +186,8 @@ impl Store {
 
     /// How many events the whole log holds.
     pub fn event_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?)
     }
 }

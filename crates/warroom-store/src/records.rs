@@ -1,7 +1,7 @@
 //! Rows of the projections, as the app reads and writes them.
 
 use serde::Serialize;
-use warroom_model::{AgentId, Millis, Outcome, Sender, Transport};
+use warroom_model::{AgentId, Millis, Outcome, Sender};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TeamRecord {
@@ -73,9 +73,13 @@ impl MessageKind {
     }
 
     pub(crate) fn parse(s: &str) -> Option<Self> {
-        [MessageKind::Message, MessageKind::Briefing, MessageKind::Context]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            MessageKind::Message,
+            MessageKind::Briefing,
+            MessageKind::Context,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -89,6 +93,7 @@ pub struct MessageRecord {
     pub sender_label: String,
     pub recipient: AgentId,
     pub body: String,
+    /// `typed` or `paste`; empty until delivery chose.
     pub transport: String,
     pub outcome: Outcome,
     pub detail: Option<String>,
@@ -103,5 +108,4 @@ pub struct NewMessage<'a> {
     pub sender: &'a Sender,
     pub recipient: AgentId,
     pub body: &'a str,
-    pub transport: Transport,
 }

@@ -2,7 +2,7 @@
 //! transaction; `Tx` offers the typed changes, each of which appends its event.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use warroom_model::{AgentId, EventKind, Millis, Outcome};
+use warroom_model::{AgentId, EventKind, Millis, Outcome, Transport};
 
 use crate::{AgentRecord, NewAgent, NewMessage, NewTeam, Store, StoreError, TeamRecord};
 
@@ -44,7 +44,13 @@ impl Tx<'_> {
     pub fn event(&mut self, team_id: Option<i64>, kind: &EventKind) -> Result<i64, StoreError> {
         self.tx.execute(
             "INSERT INTO events (at, team_id, actor, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![self.at, team_id, self.actor, kind.name(), serde_json::to_string(kind)?],
+            params![
+                self.at,
+                team_id,
+                self.actor,
+                kind.name(),
+                serde_json::to_string(kind)?
+            ],
         )?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -53,7 +59,14 @@ impl Tx<'_> {
         let inserted = self.tx.execute(
             "INSERT INTO teams (name, team_type, project_dir, purpose, tmux_socket, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![new.name, new.team_type, new.project_dir, new.purpose, new.tmux_socket, self.at],
+            params![
+                new.name,
+                new.team_type,
+                new.project_dir,
+                new.purpose,
+                new.tmux_socket,
+                self.at
+            ],
         );
         match inserted {
             Err(e) if StoreError::is_unique_violation(&e) => {
@@ -101,10 +114,15 @@ impl Tx<'_> {
         );
         match inserted {
             Err(e) if StoreError::is_unique_violation(&e) => {
-                let team: String = self
-                    .tx
-                    .query_row("SELECT name FROM teams WHERE id = ?1", [new.team_id], |r| r.get(0))?;
-                return Err(StoreError::WindowTaken { team, window: new.window });
+                let team: String = self.tx.query_row(
+                    "SELECT name FROM teams WHERE id = ?1",
+                    [new.team_id],
+                    |r| r.get(0),
+                )?;
+                return Err(StoreError::WindowTaken {
+                    team,
+                    window: new.window,
+                });
             }
             other => other?,
         };
@@ -182,13 +200,22 @@ impl Tx<'_> {
     }
 
     /// Sets the team's purpose unless it has one (the first broadcast names it).
-    pub fn set_purpose_if_unset(&mut self, team_id: i64, purpose: &str) -> Result<bool, StoreError> {
+    pub fn set_purpose_if_unset(
+        &mut self,
+        team_id: i64,
+        purpose: &str,
+    ) -> Result<bool, StoreError> {
         let changed = self.tx.execute(
             "UPDATE teams SET purpose = ?2 WHERE id = ?1 AND purpose IS NULL",
             params![team_id, purpose],
         )?;
         if changed > 0 {
-            self.event(Some(team_id), &EventKind::PurposeSet { purpose: purpose.to_owned() })?;
+            self.event(
+                Some(team_id),
+                &EventKind::PurposeSet {
+                    purpose: purpose.to_owned(),
+                },
+            )?;
         }
         Ok(changed > 0)
     }
@@ -208,7 +235,7 @@ impl Tx<'_> {
                 new.sender.label(),
                 new.recipient.0,
                 new.body,
-                new.transport.to_string(),
+                "",
                 Outcome::Pending.as_str(),
                 self.at
             ],
@@ -219,7 +246,6 @@ impl Tx<'_> {
             &EventKind::MessageSent {
                 message: id,
                 to: new.recipient,
-                transport: new.transport,
                 bytes: new.body.len(),
             },
         )?;
@@ -230,14 +256,21 @@ impl Tx<'_> {
         &mut self,
         message_id: i64,
         outcome: Outcome,
+        transport: Transport,
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         let row: Option<(i64, i64)> = self
             .tx
             .query_row(
-                "UPDATE messages SET outcome = ?2, detail = ?3, finished_at = ?4 WHERE id = ?1
-                 RETURNING team_id, recipient",
-                params![message_id, outcome.as_str(), detail, self.at],
+                "UPDATE messages SET outcome = ?2, detail = ?3, finished_at = ?4, transport = ?5
+                 WHERE id = ?1 RETURNING team_id, recipient",
+                params![
+                    message_id,
+                    outcome.as_str(),
+                    detail,
+                    self.at,
+                    transport.to_string()
+                ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -249,6 +282,7 @@ impl Tx<'_> {
                 message: message_id,
                 to: AgentId(recipient),
                 outcome,
+                transport,
                 detail: detail.map(str::to_owned),
             },
         )?;
@@ -260,7 +294,12 @@ impl Tx<'_> {
             "UPDATE teams SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
             params![team.id, self.at],
         )?;
-        self.event(Some(team.id), &EventKind::TeamKilled { team: team.name.clone() })?;
+        self.event(
+            Some(team.id),
+            &EventKind::TeamKilled {
+                team: team.name.clone(),
+            },
+        )?;
         Ok(())
     }
 }

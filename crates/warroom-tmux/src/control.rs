@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::TmuxError;
 use crate::pane::{PANE_FORMAT, PaneId, PaneInfo, Spawn};
 use crate::quote::quote;
 use crate::server::Server;
-use crate::TmuxError;
 
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -45,13 +45,23 @@ impl ControlClient {
     pub(crate) fn attach(server: &Server, session: &str) -> Result<Self, TmuxError> {
         let mut child = server
             .tmux()
-            .args(["-C", "attach-session", "-f", "ignore-size", "-t", &format!("={session}")])
+            .args([
+                "-C",
+                "attach-session",
+                "-f",
+                "ignore-size",
+                "-t",
+                &format!("={session}"),
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(TmuxError::Spawn)?;
-        let stdout = child.stdout.take().ok_or_else(|| TmuxError::Disconnected("no stdout".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| TmuxError::Disconnected("no stdout".into()))?;
         let stdin = child.stdin.take();
         let shared = Arc::new(Mutex::new(Shared::default()));
         let reader = {
@@ -87,7 +97,9 @@ impl ControlClient {
             if let Some(reason) = &shared.closed {
                 return Err(TmuxError::Disconnected(reason.clone()));
             }
-            let pipe = stdin.as_mut().ok_or_else(|| TmuxError::Disconnected("closed".into()))?;
+            let pipe = stdin
+                .as_mut()
+                .ok_or_else(|| TmuxError::Disconnected("closed".into()))?;
             shared.pending.push_back(tx);
             drop(shared);
             pipe.write_all(line.as_bytes())?;
@@ -97,10 +109,16 @@ impl ControlClient {
         let name = args.first().copied().unwrap_or_default().to_owned();
         match rx.recv_timeout(REPLY_TIMEOUT) {
             Ok(Ok(lines)) => Ok(lines),
-            Ok(Err(message)) => Err(TmuxError::Command { command: name, message }),
+            Ok(Err(message)) => Err(TmuxError::Command {
+                command: name,
+                message,
+            }),
             Err(mpsc::RecvTimeoutError::Timeout) => Err(TmuxError::Timeout(name, REPLY_TIMEOUT)),
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(TmuxError::Disconnected(
-                lock(&self.shared).closed.clone().unwrap_or_else(|| "tmux exited".into()),
+                lock(&self.shared)
+                    .closed
+                    .clone()
+                    .unwrap_or_else(|| "tmux exited".into()),
             )),
         }
     }
@@ -116,8 +134,16 @@ impl ControlClient {
     pub fn new_window(&self, index: u32, spawn: &Spawn) -> Result<PaneInfo, TmuxError> {
         let target = format!("={}:{index}", self.session);
         let cwd = spawn.cwd.to_string_lossy();
-        let mut args: Vec<&str> =
-            vec!["new-window", "-d", "-t", &target, "-n", &spawn.window_name, "-c", &cwd];
+        let mut args: Vec<&str> = vec![
+            "new-window",
+            "-d",
+            "-t",
+            &target,
+            "-n",
+            &spawn.window_name,
+            "-c",
+            &cwd,
+        ];
         let env: Vec<String> = spawn.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         for e in &env {
             args.extend(["-e", e]);
@@ -148,17 +174,28 @@ impl ControlClient {
 
     /// Types `text` literally (no key names, no formats).
     pub fn send_literal(&self, pane: &PaneId, text: &str) -> Result<(), TmuxError> {
-        self.command(&["send-keys", "-t", pane.as_str(), "-l", "--", text]).map(drop)
+        self.command(&["send-keys", "-t", pane.as_str(), "-l", "--", text])
+            .map(drop)
     }
 
     /// Presses one named key (`Enter`, `Escape`, `C-u`).
     pub fn send_key(&self, pane: &PaneId, key: &str) -> Result<(), TmuxError> {
-        self.command(&["send-keys", "-t", pane.as_str(), key]).map(drop)
+        self.command(&["send-keys", "-t", pane.as_str(), key])
+            .map(drop)
     }
 
     /// Pastes a buffer with bracketed paste and deletes the buffer.
     pub fn paste_buffer(&self, pane: &PaneId, buffer: &str) -> Result<(), TmuxError> {
-        self.command(&["paste-buffer", "-p", "-d", "-b", buffer, "-t", pane.as_str()]).map(drop)
+        self.command(&[
+            "paste-buffer",
+            "-p",
+            "-d",
+            "-b",
+            buffer,
+            "-t",
+            pane.as_str(),
+        ])
+        .map(drop)
     }
 
     pub fn delete_buffer(&self, buffer: &str) -> Result<(), TmuxError> {
@@ -169,8 +206,15 @@ impl ControlClient {
     /// wrapped lines joined, trailing blank rows removed.
     pub fn capture(&self, pane: &PaneId, history: u32) -> Result<String, TmuxError> {
         let start = format!("-{history}");
-        let mut lines =
-            self.command(&["capture-pane", "-p", "-J", "-t", pane.as_str(), "-S", &start])?;
+        let mut lines = self.command(&[
+            "capture-pane",
+            "-p",
+            "-J",
+            "-t",
+            pane.as_str(),
+            "-S",
+            &start,
+        ])?;
         while lines.last().is_some_and(|l| l.trim().is_empty()) {
             lines.pop();
         }
@@ -188,12 +232,14 @@ impl ControlClient {
         args.push("--");
         args.extend(spawn.argv.iter().map(String::as_str));
         self.command(&args)?;
-        self.command(&["clear-history", "-t", pane.as_str()]).map(drop)
+        self.command(&["clear-history", "-t", pane.as_str()])
+            .map(drop)
     }
 
     pub fn set_option(&self, option: &str, value: &str) -> Result<(), TmuxError> {
         let target = format!("={}", self.session);
-        self.command(&["set-option", "-t", &target, option, value]).map(drop)
+        self.command(&["set-option", "-t", &target, option, value])
+            .map(drop)
     }
 }
 
@@ -285,8 +331,15 @@ impl Parser {
             for (tag, ok) in [("%end ", true), ("%error ", false)] {
                 if text.strip_prefix(tag) == Some(block.guard.as_str()) {
                     let block = self.block.take()?;
-                    let reply = if ok { Ok(block.lines) } else { Err(block.lines.join("\n")) };
-                    return Some(Parsed::Reply { ours: block.ours, reply });
+                    let reply = if ok {
+                        Ok(block.lines)
+                    } else {
+                        Err(block.lines.join("\n"))
+                    };
+                    return Some(Parsed::Reply {
+                        ours: block.ours,
+                        reply,
+                    });
                 }
             }
             block.lines.push(text.into_owned());
@@ -294,8 +347,16 @@ impl Parser {
         }
         let text = String::from_utf8_lossy(line);
         if let Some(rest) = text.strip_prefix("%begin ") {
-            let flags: u32 = rest.split(' ').nth(2).and_then(|f| f.parse().ok()).unwrap_or(0);
-            self.block = Some(Block { guard: rest.to_owned(), ours: flags & 1 == 1, lines: Vec::new() });
+            let flags: u32 = rest
+                .split(' ')
+                .nth(2)
+                .and_then(|f| f.parse().ok())
+                .unwrap_or(0);
+            self.block = Some(Block {
+                guard: rest.to_owned(),
+                ours: flags & 1 == 1,
+                lines: Vec::new(),
+            });
             return None;
         }
         if let Some(rest) = line.strip_prefix(b"%output ") {
@@ -305,7 +366,11 @@ impl Parser {
         }
         if text == "%exit" || text.starts_with("%exit ") {
             let reason = text.strip_prefix("%exit").unwrap_or_default().trim();
-            return Some(Parsed::Exit(if reason.is_empty() { "detached".into() } else { reason.into() }));
+            return Some(Parsed::Exit(if reason.is_empty() {
+                "detached".into()
+            } else {
+                reason.into()
+            }));
         }
         None
     }
@@ -316,12 +381,15 @@ pub(crate) fn decode_octal(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
     let mut i = 0;
     while i < data.len() {
-        let octal = data.get(i + 1..i + 4).filter(|d| {
-            data[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b))
-        });
+        let octal = data
+            .get(i + 1..i + 4)
+            .filter(|d| data[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
         match octal {
             Some(d) => {
-                out.push(d.iter().fold(0u8, |acc, b| acc.wrapping_mul(8).wrapping_add(b - b'0')));
+                out.push(
+                    d.iter()
+                        .fold(0u8, |acc, b| acc.wrapping_mul(8).wrapping_add(b - b'0')),
+                );
                 i += 4;
             }
             None => {
@@ -359,20 +427,35 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Parsed::Reply { ours: false, reply: Ok(vec![]) },
-                Parsed::Reply { ours: true, reply: Ok(vec!["%end 1 10 1".into(), "%3".into()]) },
-                Parsed::Reply { ours: true, reply: Err("can't find pane: %9".into()) },
+                Parsed::Reply {
+                    ours: false,
+                    reply: Ok(vec![])
+                },
+                Parsed::Reply {
+                    ours: true,
+                    reply: Ok(vec!["%end 1 10 1".into(), "%3".into()])
+                },
+                Parsed::Reply {
+                    ours: true,
+                    reply: Err("can't find pane: %9".into())
+                },
             ]
         );
     }
 
     #[test]
     fn output_is_decoded_and_exit_reported() {
-        let got = feed_all(&["%output %2 a\\015\\012b\\134c ✓", "%exit server exited unexpectedly"]);
+        let got = feed_all(&[
+            "%output %2 a\\015\\012b\\134c ✓",
+            "%exit server exited unexpectedly",
+        ]);
         assert_eq!(
             got,
             vec![
-                Parsed::Output(PaneId::new("%2").expect("id"), b"a\r\nb\\c \xe2\x9c\x93".to_vec()),
+                Parsed::Output(
+                    PaneId::new("%2").expect("id"),
+                    b"a\r\nb\\c \xe2\x9c\x93".to_vec()
+                ),
                 Parsed::Exit("server exited unexpectedly".into()),
             ]
         );

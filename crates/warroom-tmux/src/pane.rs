@@ -9,10 +9,13 @@ pub struct PaneId(String);
 
 impl PaneId {
     pub fn new(id: &str) -> Result<Self, TmuxError> {
-        let valid = id.len() > 1
-            && id.starts_with('%')
-            && id[1..].bytes().all(|b| b.is_ascii_digit());
-        if valid { Ok(Self(id.to_owned())) } else { Err(TmuxError::BadPaneId(id.to_owned())) }
+        let valid =
+            id.len() > 1 && id.starts_with('%') && id[1..].bytes().all(|b| b.is_ascii_digit());
+        if valid {
+            Ok(Self(id.to_owned()))
+        } else {
+            Err(TmuxError::BadPaneId(id.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -37,14 +40,18 @@ pub struct PaneInfo {
     pub current_command: String,
 }
 
-/// The fields of `PaneInfo`, separated by the unit separator.
-pub(crate) const PANE_FORMAT: &str =
-    "#{pane_id}\x1f#{window_index}\x1f#{pane_pid}\x1f#{pane_dead}\x1f#{pane_dead_status}\x1f#{pane_current_command}";
+/// The fields of `PaneInfo`. The separator is printable because tmux
+/// replaces control characters in output for clients without a UTF-8
+/// locale; the only free-text field comes last, so it may contain anything.
+pub(crate) const PANE_FORMAT: &str = "#{pane_id}|#{window_index}|#{pane_pid}|#{pane_dead}|#{pane_dead_status}|#{pane_current_command}";
 
 impl PaneInfo {
     pub(crate) fn parse(command: &str, line: &str) -> Result<Self, TmuxError> {
-        let bad = || TmuxError::Parse { command: command.to_owned(), line: line.to_owned() };
-        let f: Vec<&str> = line.split('\x1f').collect();
+        let bad = || TmuxError::Parse {
+            command: command.to_owned(),
+            line: line.to_owned(),
+        };
+        let f: Vec<&str> = line.splitn(6, '|').collect();
         if f.len() != 6 {
             return Err(bad());
         }
@@ -82,13 +89,14 @@ mod tests {
 
     #[test]
     fn pane_info_parses_live_and_dead_panes() {
-        let live = PaneInfo::parse("t", "%3\x1f0\x1f4242\x1f0\x1f\x1fwarroom").expect("parses");
+        let live = PaneInfo::parse("t", "%3|0|4242|0||warroom").expect("parses");
         assert_eq!(live.pid, Some(4242));
         assert!(!live.dead);
         assert_eq!(live.dead_status, None);
-        let dead = PaneInfo::parse("t", "%4\x1f1\x1f0\x1f1\x1f3\x1fsh").expect("parses");
+        let dead = PaneInfo::parse("t", "%4|1|0|1|3|my|odd cmd").expect("parses");
         assert!(dead.dead);
         assert_eq!(dead.dead_status, Some(3));
+        assert_eq!(dead.current_command, "my|odd cmd");
         assert!(PaneInfo::parse("t", "garbage").is_err());
     }
 }

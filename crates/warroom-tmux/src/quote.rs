@@ -9,8 +9,19 @@ pub fn quote(arg: &str) -> String {
     out.push('"');
     for c in arg.chars() {
         match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | ' ' | ',' | '.' | '_' | '/' | ':' | '=' | '+'
-            | '@' | '-' => out.push(c),
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | ' '
+            | ','
+            | '.'
+            | '_'
+            | '/'
+            | ':'
+            | '='
+            | '+'
+            | '@'
+            | '-' => out.push(c),
             c if c.is_ascii() => out.push_str(&format!("\\{:03o}", c as u32)),
             c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push_str(&format!("\\U{:08X}", c as u32)),

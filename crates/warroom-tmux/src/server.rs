@@ -49,7 +49,10 @@ impl Server {
     /// warroom run inside the user's own tmux never talks to that server.
     pub(crate) fn tmux(&self) -> Command {
         let mut cmd = Command::new("tmux");
-        cmd.args(self.socket.args()).arg("-f").arg(&self.config).env_remove("TMUX");
+        cmd.args(self.socket.args())
+            .arg("-f")
+            .arg(&self.config)
+            .env_remove("TMUX");
         cmd
     }
 
@@ -60,7 +63,7 @@ impl Server {
     {
         let mut cmd = self.tmux();
         cmd.args(args).stdin(Stdio::null());
-        let shown = format!("{:?}", cmd.get_args().skip(4).collect::<Vec<_>>());
+        let shown = format!("{:?}", cmd.get_args().skip(5).collect::<Vec<_>>());
         let out = cmd.output().map_err(TmuxError::Spawn)?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -133,7 +136,8 @@ impl Server {
         if !self.has_session(session)? {
             return Err(TmuxError::NoSession(session.to_owned()));
         }
-        self.run(["kill-session", "-t", &format!("={session}")]).map(drop)
+        self.run(["kill-session", "-t", &format!("={session}")])
+            .map(drop)
     }
 
     /// Ends the whole server (tests and demos on their own socket only).

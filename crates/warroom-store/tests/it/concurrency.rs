@@ -19,7 +19,12 @@ fn twenty_processes_writing_at_once_lose_nothing() {
     for i in 0..WRITERS {
         handles.push(
             Command::new(&exe)
-                .args(["--exact", "concurrency::writer_child", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "concurrency::writer_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(CHILD_ENV, dir.path())
                 .env("WRITER_INDEX", i.to_string())
                 .stdout(std::process::Stdio::piped())
@@ -40,19 +45,32 @@ fn twenty_processes_writing_at_once_lose_nothing() {
         assert!(!text.contains("locked"), "{text}");
     }
     let store = Store::open(dir.path()).expect("opens");
-    assert_eq!(store.event_count().expect("count"), (WRITERS * WRITES_EACH) as i64);
+    assert_eq!(
+        store.event_count().expect("count"),
+        (WRITERS * WRITES_EACH) as i64
+    );
 }
 
 /// Does nothing unless run as a child of the test above.
 #[test]
 fn writer_child() {
-    let Some(dir) = std::env::var_os(CHILD_ENV) else { return };
-    let index: i64 = std::env::var("WRITER_INDEX").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let Some(dir) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let index: i64 = std::env::var("WRITER_INDEX")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut store = Store::open(std::path::Path::new(&dir)).expect("writer opens the store");
     for n in 0..WRITES_EACH {
         store
             .write(index * 1000 + n as i64, "writer", |tx| {
-                tx.event(None, &EventKind::PurposeSet { purpose: format!("w{index}-{n}") })
+                tx.event(
+                    None,
+                    &EventKind::PurposeSet {
+                        purpose: format!("w{index}-{n}"),
+                    },
+                )
             })
             .map_err(|e: StoreError| e)
             .expect("write succeeds");

@@ -10,7 +10,8 @@ fn the_database_and_its_directory_are_private() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let store = open(&data);
-    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(store.path()), 0o600);
     assert_eq!(mode(&data), 0o700);
     assert_eq!(store.schema_version().expect("version"), 1);
@@ -44,7 +45,9 @@ fn each_change_appends_its_event_in_the_same_transaction() {
             Ok::<_, StoreError>(a)
         })
         .expect("agent added");
-    let sender = Sender::Human { name: "alice".into() };
+    let sender = Sender::Human {
+        name: "alice".into(),
+    };
     let id = store
         .write(3_000, "alice", |tx| {
             tx.create_message(&NewMessage {
@@ -53,12 +56,13 @@ fn each_change_appends_its_event_in_the_same_transaction() {
                 sender: &sender,
                 recipient: agent.id,
                 body: "hello",
-                transport: Transport::Typed,
             })
         })
         .expect("message created");
     store
-        .write(3_100, "alice", |tx| tx.finish_message(id, Outcome::Submitted, None))
+        .write(3_100, "alice", |tx| {
+            tx.finish_message(id, Outcome::Submitted, Transport::Typed, None)
+        })
         .expect("finished");
 
     let stored = store.agent(agent.id).expect("query").expect("exists");
@@ -66,10 +70,26 @@ fn each_change_appends_its_event_in_the_same_transaction() {
     assert_eq!(stored.pid, Some(42));
     assert_eq!(stored.command, cmd);
     let msg = store.message(id).expect("query").expect("exists");
-    assert_eq!((msg.outcome, msg.finished_at, msg.sender_label.as_str()), (Outcome::Submitted, Some(3_100), "alice"));
+    assert_eq!(
+        (msg.outcome, msg.finished_at, msg.sender_label.as_str()),
+        (Outcome::Submitted, Some(3_100), "alice")
+    );
 
-    let kinds: Vec<&str> = store.events(t.id).expect("events").iter().map(|e| e.kind.name()).collect();
-    assert_eq!(kinds, ["team-created", "agent-started", "message-sent", "message-delivered"]);
+    let kinds: Vec<&str> = store
+        .events(t.id)
+        .expect("events")
+        .iter()
+        .map(|e| e.kind.name())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "team-created",
+            "agent-started",
+            "message-sent",
+            "message-delivered"
+        ]
+    );
 }
 
 #[test]
@@ -80,11 +100,16 @@ fn a_failed_transaction_leaves_neither_event_nor_projection() {
     let before = store.event_count().expect("count");
     let result: Result<(), StoreError> = store.write(5_000, "alice", |tx| {
         tx.set_purpose_if_unset(t.id, "fix auth")?;
-        Err(StoreError::Corrupt("simulated failure after the first write".into()))
+        Err(StoreError::Corrupt(
+            "simulated failure after the first write".into(),
+        ))
     });
     assert!(result.is_err());
     assert_eq!(store.event_count().expect("count"), before);
-    assert_eq!(store.team(t.id).expect("query").expect("exists").purpose, None);
+    assert_eq!(
+        store.team(t.id).expect("query").expect("exists").purpose,
+        None
+    );
 }
 
 #[test]
@@ -102,12 +127,20 @@ fn live_team_names_are_unique_but_reusable_after_the_team_ends() {
         })
     });
     assert!(matches!(dup, Err(StoreError::TeamExists(_))));
-    store.write(3_000, "bob", |tx| tx.end_team(&first)).expect("ended");
+    store
+        .write(3_000, "bob", |tx| tx.end_team(&first))
+        .expect("ended");
     let second = team(&mut store, "auth-hotfix");
     assert_ne!(first.id, second.id);
-    assert_eq!(store.team_by_name("auth-hotfix").expect("q").map(|t| t.id), Some(second.id));
+    assert_eq!(
+        store.team_by_name("auth-hotfix").expect("q").map(|t| t.id),
+        Some(second.id)
+    );
     let ended = store.events(first.id).expect("events");
-    assert!(matches!(ended.last().map(|e| &e.kind), Some(EventKind::TeamKilled { .. })));
+    assert!(matches!(
+        ended.last().map(|e| &e.kind),
+        Some(EventKind::TeamKilled { .. })
+    ));
 }
 
 #[test]
@@ -139,7 +172,6 @@ fn messages_to_returns_the_latest_in_order() {
                     sender: &sender,
                     recipient: a.id,
                     body: &body,
-                    transport: Transport::Typed,
                 })
             })
             .expect("message");

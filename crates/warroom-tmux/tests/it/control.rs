@@ -7,18 +7,29 @@ use crate::{TestServer, spawn, wait_until};
 #[test]
 fn errors_come_back_as_errors_and_later_commands_still_work() {
     let t = TestServer::new();
-    t.server.new_session("c", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24)).expect("session");
+    t.server
+        .new_session("c", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24))
+        .expect("session");
     let client = t.server.control("c").expect("control");
-    let err = client.command(&["send-keys", "-t", "%999", "x"]).expect_err("no such pane");
-    assert!(matches!(&err, TmuxError::Command { message, .. } if message.contains("can't find pane")), "{err}");
-    let lines = client.command(&["display-message", "-p", "#{session_name}"]).expect("works");
+    let err = client
+        .command(&["send-keys", "-t", "%999", "x"])
+        .expect_err("no such pane");
+    assert!(
+        matches!(&err, TmuxError::Command { message, .. } if message.contains("can't find pane")),
+        "{err}"
+    );
+    let lines = client
+        .command(&["display-message", "-p", "#{session_name}"])
+        .expect("works");
     assert_eq!(lines, ["c"]);
 }
 
 #[test]
 fn concurrent_commands_get_their_own_replies() {
     let t = TestServer::new();
-    t.server.new_session("c", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24)).expect("session");
+    t.server
+        .new_session("c", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24))
+        .expect("session");
     let client = t.server.control("c").expect("control");
     std::thread::scope(|s| {
         for i in 0..8 {
@@ -26,7 +37,9 @@ fn concurrent_commands_get_their_own_replies() {
             s.spawn(move || {
                 for j in 0..50 {
                     let text = format!("{i}-{j}");
-                    let got = client.command(&["display-message", "-p", &text]).expect("reply");
+                    let got = client
+                        .command(&["display-message", "-p", &text])
+                        .expect("reply");
                     assert_eq!(got, [text]);
                 }
             });
@@ -39,7 +52,15 @@ fn output_events_carry_the_panes_bytes() {
     let t = TestServer::new();
     let pane = t
         .server
-        .new_session("o", &spawn("w", t.dir.path(), &["sh", "-c", "read x; printf 'got:%s\\n' \"$x\"; sleep 60"]), (80, 24))
+        .new_session(
+            "o",
+            &spawn(
+                "w",
+                t.dir.path(),
+                &["sh", "-c", "read x; printf 'got:%s\\n' \"$x\"; sleep 60"],
+            ),
+            (80, 24),
+        )
         .expect("session")
         .pane_id;
     let client = t.server.control("o").expect("control");
@@ -59,10 +80,14 @@ fn output_events_carry_the_panes_bytes() {
 #[test]
 fn a_dead_server_fails_pending_and_later_commands() {
     let t = TestServer::new();
-    t.server.new_session("d", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24)).expect("session");
+    t.server
+        .new_session("d", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24))
+        .expect("session");
     let client = t.server.control("d").expect("control");
     t.server.kill_server().expect("kill");
-    wait_until("the client to notice", || client.command(&["display-message", "-p", "x"]).is_err());
+    wait_until("the client to notice", || {
+        client.command(&["display-message", "-p", "x"]).is_err()
+    });
     assert!(matches!(
         client.command(&["display-message", "-p", "x"]),
         Err(TmuxError::Disconnected(_))

@@ -18,7 +18,8 @@ pub struct TestServer {
 impl TestServer {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server = Server::new(Socket::Path(dir.path().join("sock")), dir.path()).expect("server");
+        let server =
+            Server::new(Socket::Path(dir.path().join("sock")), dir.path()).expect("server");
         Self { dir, server }
     }
 
@@ -54,7 +55,10 @@ pub fn raw_cat(out: &Path) -> Vec<String> {
 pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
-        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }

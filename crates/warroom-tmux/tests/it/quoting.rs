@@ -12,7 +12,11 @@ fn literal_text_arrives_byte_exact() {
     let out = t.path("out");
     let mut spawn = crate::spawn("cat", t.dir.path(), &[]);
     spawn.argv = raw_cat(&out);
-    let pane = t.server.new_session("q", &spawn, (160, 45)).expect("session").pane_id;
+    let pane = t
+        .server
+        .new_session("q", &spawn, (160, 45))
+        .expect("session")
+        .pane_id;
     let client = t.server.control("q").expect("control client");
     wait_for_command(&client, &pane, "cat");
 
@@ -23,9 +27,15 @@ fn literal_text_arrives_byte_exact() {
         expected.extend_from_slice(text.as_bytes());
         let want = expected.len();
         wait_until("the text to reach cat", || {
-            std::fs::metadata(&out).map(|m| m.len() as usize >= want).unwrap_or(false)
+            std::fs::metadata(&out)
+                .map(|m| m.len() as usize >= want)
+                .unwrap_or(false)
         });
-        assert_eq!(std::fs::read(&out).expect("read output"), *expected, "after sending {text:?}");
+        assert_eq!(
+            std::fs::read(&out).expect("read output"),
+            *expected,
+            "after sending {text:?}"
+        );
     };
     for fixed in [
         "plain words",
@@ -39,7 +49,10 @@ fn literal_text_arrives_byte_exact() {
     ] {
         send(fixed);
     }
-    let mut runner = TestRunner::new(Config { cases: 48, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        ..Config::default()
+    });
     runner
         .run(&"[^\\x00]{1,80}", |s| {
             send(&s);

@@ -1,0 +1,243 @@
+//! Delivering one message to one agent, and proving it was submitted.
+//!
+//! The recipe: check the pane runs the agent (never type into a shell) and
+//! that its input box holds nothing of someone else's; wait for it to be
+//! idle; type the text (one short line) or paste it (bracketed paste); wait
+//! the CLI's Enter delay; press Enter on its own; then read the screen until
+//! the text has left the input box and the agent echoed it or went to work.
+//! At most one extra Enter, and only while the box still holds our text:
+//! never a retype, so never a duplicate.
+
+use std::time::{Duration, Instant};
+
+use warroom_model::{Envelope, Outcome, Transport};
+use warroom_tmux::{ControlClient, PaneId, Server, TmuxError};
+
+use crate::profile::AgentProfile;
+use crate::screen::{AgentState, Observation, observe};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryOptions {
+    /// How long to wait for a busy or starting agent to become idle before
+    /// typing anything.
+    pub wait_idle: Duration,
+    /// How long to look for proof of submission after Enter.
+    pub verify_timeout: Duration,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> Self {
+        Self {
+            wait_idle: Duration::from_secs(30),
+            verify_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+    pub transport: Transport,
+}
+
+/// Waits until the agent is idle, or reaches a state it will not leave by
+/// itself (exited, lost, foreign), or `timeout` passes. Returns the last look.
+pub fn wait_until_idle(
+    client: &ControlClient,
+    pane: &PaneId,
+    profile: &AgentProfile,
+    timeout: Duration,
+) -> Result<Observation, TmuxError> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let obs = observe(client, pane, profile)?;
+        let settled = matches!(
+            obs.state,
+            AgentState::Idle | AgentState::Exited | AgentState::Lost | AgentState::Foreign
+        );
+        if settled || start.elapsed() >= timeout {
+            return Ok(obs);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+pub fn deliver(
+    server: &Server,
+    client: &ControlClient,
+    pane: &PaneId,
+    profile: &AgentProfile,
+    envelope: &Envelope,
+    options: &DeliveryOptions,
+) -> Delivery {
+    let transport = Transport::for_text(&envelope.text, profile.paste_threshold);
+    let (outcome, detail) =
+        match attempt(server, client, pane, profile, envelope, transport, options) {
+            Ok(result) => result,
+            Err(e) => (Outcome::Failed, Some(format!("tmux: {e}"))),
+        };
+    Delivery {
+        outcome,
+        detail,
+        transport,
+    }
+}
+
+type Verdict = (Outcome, Option<String>);
+
+fn attempt(
+    server: &Server,
+    client: &ControlClient,
+    pane: &PaneId,
+    profile: &AgentProfile,
+    envelope: &Envelope,
+    transport: Transport,
+    options: &DeliveryOptions,
+) -> Result<Verdict, TmuxError> {
+    if !profile.accepts_messages {
+        return Ok(refused(format!(
+            "{} agents do not take messages: text typed into a shell would run",
+            profile.name
+        )));
+    }
+    let before = wait_until_idle(client, pane, profile, options.wait_idle)?;
+    match before.state {
+        AgentState::Idle if before.draft.is_empty() => {}
+        AgentState::Idle => {
+            return Ok(refused(format!(
+                "the input box holds text warroom did not type ({:?}); nothing was typed",
+                shorten(&before.draft)
+            )));
+        }
+        AgentState::Exited => {
+            return Ok(refused(
+                "the agent has exited; restart it with `warroom agent restart`".into(),
+            ));
+        }
+        AgentState::Lost => return Ok(refused("the agent's pane is gone".into())),
+        AgentState::Foreign => {
+            return Ok(refused(format!(
+                "the pane runs {:?}, not the agent; nothing was typed",
+                before.current_command
+            )));
+        }
+        AgentState::Busy | AgentState::Starting => {
+            return Ok((
+                Outcome::Failed,
+                Some(format!(
+                    "the agent stayed {} for {:.0?}; nothing was typed",
+                    before.state.as_str(),
+                    options.wait_idle
+                )),
+            ));
+        }
+    }
+
+    match transport {
+        Transport::Typed => client.send_literal(pane, &envelope.text)?,
+        Transport::Paste => {
+            let buffer = format!("warroom-msg-{}", envelope.message_id);
+            server.load_buffer(&buffer, envelope.text.as_bytes())?;
+            client.paste_buffer(pane, &buffer)?;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(profile.enter_delay_ms));
+    client.send_key(pane, "Enter")?;
+    verify(client, pane, profile, envelope, transport, options)
+}
+
+fn verify(
+    client: &ControlClient,
+    pane: &PaneId,
+    profile: &AgentProfile,
+    envelope: &Envelope,
+    transport: Transport,
+    options: &DeliveryOptions,
+) -> Result<Verdict, TmuxError> {
+    let marker = envelope.marker();
+    let ours = |draft: &str| {
+        draft.contains(&marker)
+            || (transport == Transport::Paste
+                && profile
+                    .screen
+                    .paste_placeholder
+                    .as_ref()
+                    .is_some_and(|re| re.is_match(draft)))
+    };
+    let start = Instant::now();
+    let retry_after = Duration::from_millis(600.max(profile.enter_delay_ms * 4));
+    let mut retried = false;
+    let mut pause = Duration::from_millis(2);
+    let mut held = false;
+    loop {
+        let obs = observe(client, pane, profile)?;
+        match obs.state {
+            AgentState::Busy => return Ok((Outcome::Submitted, None)),
+            AgentState::Idle if !ours(&obs.draft) => {
+                held = false;
+                // Our tag carries the message id, so it is on screen (outside
+                // the input box) only if this very message was echoed.
+                if obs.screen.contains(&marker) {
+                    return Ok((Outcome::Submitted, None));
+                }
+            }
+            AgentState::Idle => {
+                held = true;
+                if !retried && start.elapsed() >= retry_after {
+                    client.send_key(pane, "Enter")?;
+                    retried = true;
+                }
+            }
+            AgentState::Exited | AgentState::Lost => {
+                return Ok((
+                    Outcome::Failed,
+                    Some("the agent exited during delivery".into()),
+                ));
+            }
+            AgentState::Foreign | AgentState::Starting => {}
+        }
+        if start.elapsed() >= options.verify_timeout {
+            return Ok(if held {
+                (
+                    Outcome::TypedNotSubmitted,
+                    Some(format!(
+                        "the text is still in the agent's input box after {:.0?}{}",
+                        options.verify_timeout,
+                        if retried { " and a second Enter" } else { "" }
+                    )),
+                )
+            } else {
+                (
+                    Outcome::Failed,
+                    Some(format!(
+                        "no sign of the message on the agent's screen after {:.0?}",
+                        options.verify_timeout
+                    )),
+                )
+            });
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(40));
+    }
+}
+
+fn refused(reason: String) -> Verdict {
+    (Outcome::Refused, Some(reason))
+}
+
+fn shorten(text: &str) -> String {
+    let mut s: String = text.chars().take(40).collect();
+    if s.len() < text.len() {
+        s.push('…');
+    }
+    s
+}

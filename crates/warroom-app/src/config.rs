@@ -1,0 +1,208 @@
+//! Configuration: the embedded defaults, then the user's file, then the
+//! project's `warroom.toml`, merged key by key (later wins).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use warroom_agents::AgentProfile;
+use warroom_agents::profile::ProfileSpec;
+use warroom_model::{Catalogue, RoleSpec, TeamTypeSpec};
+
+use crate::AppError;
+
+pub const DEFAULTS: &str = include_str!("defaults.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    pub wait_idle_secs: u64,
+    pub verify_secs: u64,
+    pub ready_secs: u64,
+    pub restore_messages: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigSpec {
+    default_agent: String,
+    delivery: DeliveryConfig,
+    roles: BTreeMap<String, RoleSpec>,
+    team_types: BTreeMap<String, TeamTypeSpec>,
+    agents: BTreeMap<String, ProfileSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub default_agent: String,
+    pub delivery: DeliveryConfig,
+    pub catalogue: Catalogue,
+    pub agents: BTreeMap<String, AgentProfile>,
+    /// The files laid over the defaults, in order.
+    pub sources: Vec<PathBuf>,
+}
+
+impl Config {
+    /// Loads the defaults and whichever of `layers` exist.
+    pub fn load(layers: &[PathBuf]) -> Result<Self, AppError> {
+        let mut merged: toml::Table = DEFAULTS
+            .parse()
+            .map_err(|e| AppError::Config(format!("built-in defaults: {e}")))?;
+        let mut sources = Vec::new();
+        for path in layers.iter().filter(|p| p.is_file()) {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| AppError::Config(format!("{}: {e}", path.display())))?;
+            let layer: toml::Table = text
+                .parse()
+                .map_err(|e| AppError::Config(format!("{}: {e}", path.display())))?;
+            merge(&mut merged, layer);
+            sources.push(path.clone());
+        }
+        let spec: ConfigSpec = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&sources))))?;
+        let catalogue = Catalogue {
+            roles: spec.roles,
+            team_types: spec.team_types,
+        };
+        catalogue
+            .validate()
+            .map_err(|e| AppError::Config(e.to_string()))?;
+        let agents = spec
+            .agents
+            .iter()
+            .map(|(name, p)| Ok((name.clone(), AgentProfile::compile(name, p)?)))
+            .collect::<Result<_, warroom_agents::ProfileError>>()
+            .map_err(|e| AppError::Config(e.to_string()))?;
+        let config = Self {
+            default_agent: spec.default_agent,
+            delivery: spec.delivery,
+            catalogue,
+            agents,
+            sources,
+        };
+        config.profile(&config.default_agent)?;
+        Ok(config)
+    }
+
+    /// The usual layers: the user's config file, then the project's.
+    pub fn standard_layers(project_dir: &Path) -> Vec<PathBuf> {
+        let user = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .map(|d| d.join("warroom").join("config.toml"));
+        user.into_iter()
+            .chain([project_dir.join("warroom.toml")])
+            .collect()
+    }
+
+    pub fn profile(&self, name: &str) -> Result<&AgentProfile, AppError> {
+        self.agents.get(name).ok_or_else(|| {
+            AppError::bad_input(format!(
+                "unknown agent CLI {name:?}; configured: {}",
+                self.agents.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+}
+
+fn describe(sources: &[PathBuf]) -> String {
+    if sources.is_empty() {
+        "the built-in defaults".into()
+    } else {
+        sources
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn merge(base: &mut toml::Table, layer: toml::Table) {
+    for (key, value) in layer {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(l)) => merge(b, l),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_cover_every_role_the_seeds_name() {
+        let c = Config::load(&[]).expect("defaults load");
+        for role in [
+            "project-manager",
+            "senior-backend-developer",
+            "devops-engineer",
+            "business-analyst",
+            "security-engineer",
+            "api-engineer",
+            "qa-engineer",
+            "deployment-engineer",
+            "data-engineer",
+            "frontend-engineer",
+            "product-manager",
+            "reviewer",
+            "database-expert",
+        ] {
+            assert!(c.catalogue.roles.contains_key(role), "{role}");
+        }
+        assert_eq!(
+            c.catalogue.compose("backend", 3).expect("backend 3"),
+            [
+                "senior-backend-developer",
+                "devops-engineer",
+                "project-manager"
+            ]
+        );
+        assert_eq!(c.catalogue.role_key("dba").expect("dba"), "database-expert");
+        assert_eq!(
+            c.catalogue.role_key("security").expect("security"),
+            "security-engineer"
+        );
+        for t in [
+            "backend",
+            "frontend",
+            "fullstack",
+            "security",
+            "database",
+            "performance",
+        ] {
+            assert!(c.catalogue.team_types.contains_key(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_project_file_overrides_single_keys() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("warroom.toml");
+        std::fs::write(
+            &file,
+            "default_agent = \"sim\"\n[roles.reviewer]\nagent = \"codex\"\n",
+        )
+        .expect("write");
+        let c = Config::load(&[file.clone()]).expect("loads");
+        assert_eq!(c.default_agent, "sim");
+        assert_eq!(
+            c.catalogue.roles["reviewer"].agent.as_deref(),
+            Some("codex")
+        );
+        assert_eq!(c.catalogue.roles["reviewer"].name, "Reviewer");
+        assert_eq!(c.sources, [file]);
+    }
+
+    #[test]
+    fn mistakes_in_a_project_file_are_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("warroom.toml");
+        std::fs::write(&file, "default_agnet = \"sim\"\n").expect("write");
+        let err = Config::load(&[file]).expect_err("unknown key");
+        assert!(err.to_string().contains("default_agnet"), "{err}");
+    }
+}

@@ -1,0 +1,156 @@
+//! `warroom demo`: the seed's auth-hotfix scenario, end to end, with
+//! simulated agents: deploy, brief, send the error log, let the agents talk,
+//! export the messages, write the report.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use warroom_model::Outcome;
+
+use crate::launch::DeployOptions;
+use crate::messages::ExportFormat;
+use crate::views::{BroadcastResult, DeployResult, MessageResult};
+use crate::{App, AppError};
+
+pub const BRIEFING: &str = "CRITICAL: Auth service returning 500 errors.
+Users cannot log in. Started 10 minutes ago.
+Logs show 'connection pool exhausted' errors.
+Priority: Fix immediately.";
+
+pub struct DemoOptions {
+    pub team: String,
+    /// Kill the team's session at the end instead of leaving it to attach to.
+    pub cleanup: bool,
+    /// How long to let the agents talk before writing the report.
+    pub settle_timeout: Duration,
+}
+
+pub enum DemoStep<'a> {
+    Deployed(&'a DeployResult),
+    Broadcast(&'a BroadcastResult),
+    LogSent(&'a MessageResult),
+    Conversation { messages: usize, settled: bool },
+    Exported { path: &'a PathBuf, count: usize },
+    Reported(&'a PathBuf),
+    CleanedUp,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoResult {
+    pub team: String,
+    pub messages: usize,
+    pub submitted: usize,
+    pub export: PathBuf,
+    pub report: PathBuf,
+    pub cleaned_up: bool,
+    pub tmux_socket: String,
+}
+
+impl DemoResult {
+    pub fn all_submitted(&self) -> bool {
+        self.messages == self.submitted
+    }
+}
+
+impl App {
+    pub fn demo(
+        &self,
+        options: &DemoOptions,
+        progress: &mut dyn FnMut(DemoStep<'_>),
+    ) -> Result<DemoResult, AppError> {
+        let deploy = self.quick_deploy(
+            "backend",
+            3,
+            &options.team,
+            &DeployOptions {
+                agent_cli: Some("sim"),
+                purpose: None,
+                scenario: Some("auth-hotfix"),
+            },
+        )?;
+        progress(DemoStep::Deployed(&deploy));
+        if !deploy.all_ready() {
+            return Err(AppError::failed(
+                "not every agent started and took its briefing",
+            ));
+        }
+        let broadcast = self.broadcast(&options.team, BRIEFING)?;
+        progress(DemoStep::Broadcast(&broadcast));
+        let log = self.send(&format!("{}:0", options.team), &error_log(self.now(), 100))?;
+        progress(DemoStep::LogSent(&log));
+
+        let (messages, settled) = self.settle(&options.team, options.settle_timeout)?;
+        progress(DemoStep::Conversation { messages, settled });
+
+        let dir = self.data_dir.join("reports").join(&options.team);
+        let export = dir.join("incident-log.txt");
+        let (_, count) = self.export_messages(&options.team, ExportFormat::Text, Some(&export))?;
+        progress(DemoStep::Exported {
+            path: &export,
+            count,
+        });
+        let report = self.write_report(&options.team, "incident", None)?;
+        progress(DemoStep::Reported(&report));
+
+        let all = self.messages(&options.team, 0)?;
+        let submitted = all
+            .iter()
+            .filter(|m| m.outcome == Outcome::Submitted)
+            .count();
+        if options.cleanup {
+            self.kill_team(&options.team)?;
+            progress(DemoStep::CleanedUp);
+        }
+        Ok(DemoResult {
+            team: options.team.clone(),
+            messages: all.len(),
+            submitted,
+            export,
+            report,
+            cleaned_up: options.cleanup,
+            tmux_socket: self.tmux.socket().to_string(),
+        })
+    }
+
+    /// Waits until the agents stop talking: no delivery in flight and no new
+    /// message for a while. Returns the message count and whether it settled.
+    fn settle(&self, team: &str, timeout: Duration) -> Result<(usize, bool), AppError> {
+        let start = Instant::now();
+        let quiet_for = Duration::from_millis(1500);
+        let mut last_change = Instant::now();
+        let mut last_count = usize::MAX;
+        loop {
+            let messages = self.messages(team, 0)?;
+            let pending = messages.iter().any(|m| m.outcome == Outcome::Pending);
+            if messages.len() != last_count || pending {
+                last_count = messages.len();
+                last_change = Instant::now();
+            } else if last_change.elapsed() >= quiet_for {
+                return Ok((messages.len(), true));
+            }
+            if start.elapsed() >= timeout {
+                return Ok((messages.len(), false));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// A hundred lines of an auth service's error log, with the shell and tmux
+/// syntax real logs carry: delivered as text, none of it may run.
+pub fn error_log(now: warroom_model::Millis, lines: usize) -> String {
+    (0..lines)
+        .map(|i| {
+            let at = chrono::DateTime::from_timestamp_millis(now - ((lines - i) as i64) * 6_000)
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                .unwrap_or_default();
+            match i % 4 {
+                0 => format!("{at} ERROR auth-service[812]: connection pool exhausted (active=50 idle=0 waiting={})", 30 + i % 17),
+                1 => format!("{at} ERROR auth-service[812]: POST /login 500 user=$(whoami) next=`id`; rm -rf /tmp/x #{{pane_id}}"),
+                2 => format!("{at} WARN  auth-service[812]: auth_handler.py:234 error path returned without conn.release()"),
+                _ => format!("{at} ERROR auth-service[812]: timeout acquiring connection after 5000ms; retries=3 && echo done"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,491 @@
+//! Starting agents: `quick-deploy`, `team add` and `agent restart`. An agent
+//! is its pane's own command (never typed into a shell); it counts as started
+//! when its input prompt shows, and as briefed when its briefing is submitted.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use warroom_agents::{AgentState, wait_until_idle};
+use warroom_model::{AgentId, EventKind, MessageText, RosterEntry, Sender, TeamName, briefing};
+use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, TeamRecord};
+use warroom_tmux::{ControlClient, PaneId, Spawn};
+
+use crate::views::{DeployResult, LaunchedAgent, RestartResult};
+use crate::{App, AppError};
+
+/// Every pane gets the same size, so screens read the same everywhere.
+const PANE_SIZE: (u16, u16) = (160, 45);
+
+/// The scenario simulated agents follow unless told otherwise.
+const DEFAULT_SCENARIO: &str = "default";
+
+/// What to launch for one agent.
+struct Plan {
+    role: String,
+    name: String,
+    /// The profile launched (`sim` when standing in).
+    cli: String,
+    configured: String,
+    argv: Vec<String>,
+}
+
+pub struct DeployOptions<'a> {
+    pub agent_cli: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+    pub scenario: Option<&'a str>,
+}
+
+impl App {
+    /// `quick-deploy <type> <size> --project-name <team>`.
+    pub fn quick_deploy(
+        &self,
+        team_type: &str,
+        size: usize,
+        team_name: &str,
+        options: &DeployOptions<'_>,
+    ) -> Result<DeployResult, AppError> {
+        let started = Instant::now();
+        let name = TeamName::new(team_name)?;
+        let roles = self.config.catalogue.compose(team_type, size)?;
+        if let Some(existing) = self.store().team_by_name(name.as_str())? {
+            if existing.ended_at.is_none() {
+                return Err(AppError::bad_input(format!("team {name} is already deployed"))
+                    .hint(format!("stop it first with: warroom team kill {name}, or choose another --project-name")));
+            }
+        }
+        if self.tmux.has_session(name.as_str())? {
+            return Err(AppError::bad_input(format!(
+                "a tmux session named {name} already exists on server {}; warroom will not touch it",
+                self.tmux.socket()
+            )));
+        }
+        let plans = roles
+            .iter()
+            .map(|role| {
+                let spec = &self.config.catalogue.roles[role];
+                self.plan(role, &spec.name, options)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let actor = self.actor()?.label();
+        let project_dir = self.project_dir.to_string_lossy().into_owned();
+        let socket = self.tmux.socket().to_string();
+        let (team, agents) = self.write(&actor, |tx| {
+            let team = tx.create_team(&NewTeam {
+                name: name.as_str(),
+                team_type: Some(team_type),
+                project_dir: &project_dir,
+                purpose: options.purpose,
+                tmux_socket: &socket,
+            })?;
+            let agents = plans
+                .iter()
+                .enumerate()
+                .map(|(window, plan)| tx.add_agent(&new_agent(&team, window as u32, plan)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok((team, agents))
+        })?;
+        let client = match self.spawn_all(&team, &agents) {
+            Ok(client) => client,
+            Err(e) => {
+                // Leave nothing half-built: no session, and the team ended.
+                let _ = self.tmux.kill_session(&team.name);
+                let _ = self.write(&actor, |tx| Ok(tx.end_team(&team)?));
+                return Err(e);
+            }
+        };
+        let agents = self.store().agents(team.id)?;
+        let launched = self.ready_and_brief(&client, &team, &agents)?;
+        Ok(DeployResult {
+            team: team.name.clone(),
+            tmux_socket: self.tmux.socket().to_string(),
+            agents: launched,
+            elapsed_ms: started.elapsed().as_millis() as i64,
+        })
+    }
+
+    /// `team add <team> "<display name>" --role <role>`: one more agent.
+    pub fn team_add(
+        &self,
+        team: &str,
+        display_name: &str,
+        role: &str,
+        options: &DeployOptions<'_>,
+    ) -> Result<DeployResult, AppError> {
+        let started = Instant::now();
+        let team = self.live_team(team)?;
+        let role = self.config.catalogue.role_key(role)?.to_owned();
+        let display_name = display_name.trim();
+        if display_name.is_empty() {
+            return Err(AppError::bad_input("the display name is empty"));
+        }
+        let plan = self.plan(&role, display_name, options)?;
+        let client = self.control(&team)?;
+        let actor = self.actor()?.label();
+        let agent = self.write(&actor, |tx| {
+            let window = tx.next_window(team.id)?;
+            Ok(tx.add_agent(&new_agent(&team, window, &plan))?)
+        })?;
+        let spawned = client.new_window(agent.window, &self.spawn_spec(&team, &agent));
+        let info = match spawned {
+            Ok(info) => info,
+            Err(e) => {
+                return Err(AppError::failed(format!(
+                    "tmux could not start {}: {e}",
+                    agent.id
+                )));
+            }
+        };
+        self.write(&actor, |tx| {
+            Ok(tx.agent_started(&agent, info.pane_id.as_str(), info.pid, stand_in(&agent))?)
+        })?;
+        let agent = self.stored_agent(agent.id)?;
+        let launched = self.ready_and_brief(&client, &team, std::slice::from_ref(&agent))?;
+        Ok(DeployResult {
+            team: team.name.clone(),
+            tmux_socket: self.tmux.socket().to_string(),
+            agents: launched,
+            elapsed_ms: started.elapsed().as_millis() as i64,
+        })
+    }
+
+    /// `agent restart <target> [--restore-context]`: a new process in the
+    /// same pane, then its briefing, or with `restore_context` its briefing,
+    /// the team's purpose and its last messages.
+    pub fn restart(&self, target: &str, restore_context: bool) -> Result<RestartResult, AppError> {
+        let (team, agent) = self.resolve(target)?;
+        let client = self.control(&team)?;
+        let pane = pane_of(&agent)?;
+        let old_pid = client.pane(&pane)?.and_then(|p| p.pid).or(agent.pid);
+        client.respawn(&pane, &self.spawn_spec(&team, &agent))?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let new_pid = loop {
+            let info = client.pane(&pane)?;
+            match info.and_then(|p| p.pid.filter(|_| !p.dead)) {
+                Some(pid) if Some(pid) != old_pid => break Some(pid),
+                _ if Instant::now() > deadline => {
+                    return Err(AppError::failed(format!(
+                        "{} did not start again within 5 s",
+                        agent.id
+                    )));
+                }
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        };
+        let actor = self.actor()?;
+        self.write(&actor.label(), |tx| {
+            Ok(tx.agent_restarted(&agent, new_pid, restore_context)?)
+        })?;
+        let agent = self.stored_agent(agent.id)?;
+        let ready = self.wait_ready(&client, &team, &agent)?;
+        let context = if ready.0 {
+            let (kind, text) = if restore_context {
+                (MessageKind::Context, self.restored_context(&team, &agent)?)
+            } else {
+                (MessageKind::Briefing, self.briefing_for(&team, &agent)?)
+            };
+            let body = MessageText::new(&text)?;
+            Some(self.deliver_to(&client, &team, &agent, &Sender::System, kind, &body)?)
+        } else {
+            None
+        };
+        Ok(RestartResult {
+            agent: self.agent_view(&team, &agent),
+            old_pid,
+            new_pid,
+            restore_context,
+            ready: ready.0,
+            context,
+        })
+    }
+
+    fn plan(&self, role: &str, name: &str, options: &DeployOptions<'_>) -> Result<Plan, AppError> {
+        let spec = &self.config.catalogue.roles[role];
+        let configured = options
+            .agent_cli
+            .or(spec.agent.as_deref())
+            .unwrap_or(&self.config.default_agent)
+            .to_owned();
+        let profile = self.config.profile(&configured)?;
+        let cli = if configured == "sim" || on_path(profile.program()) {
+            configured.clone()
+        } else {
+            "sim".to_owned()
+        };
+        let exe = self.warroom_exe.to_string_lossy();
+        let mut argv = self.config.profile(&cli)?.argv(&exe);
+        if cli == "sim" {
+            argv.extend([
+                "--role".into(),
+                role.to_owned(),
+                "--name".into(),
+                name.to_owned(),
+            ]);
+            argv.extend([
+                "--scenario".into(),
+                options.scenario.unwrap_or(DEFAULT_SCENARIO).to_owned(),
+            ]);
+            if configured != "sim" {
+                argv.extend(["--stands-in-for".into(), configured.clone()]);
+            }
+        }
+        Ok(Plan {
+            role: role.to_owned(),
+            name: name.to_owned(),
+            cli,
+            configured,
+            argv,
+        })
+    }
+
+    fn spawn_spec(&self, team: &TeamRecord, agent: &AgentRecord) -> Spawn {
+        Spawn {
+            window_name: agent.role.clone(),
+            cwd: Path::new(&team.project_dir).to_owned(),
+            env: vec![
+                ("WARROOM_AGENT_ID".into(), agent.id.to_string()),
+                ("WARROOM_TEAM".into(), team.name.clone()),
+                (
+                    "WARROOM_HOME".into(),
+                    self.data_dir.to_string_lossy().into_owned(),
+                ),
+                ("WARROOM_TMUX_SOCKET".into(), self.tmux.socket().to_string()),
+            ],
+            argv: agent.command.clone(),
+        }
+    }
+
+    /// Creates the session (window 0) and the other windows, and records
+    /// each pane.
+    fn spawn_all(
+        &self,
+        team: &TeamRecord,
+        agents: &[AgentRecord],
+    ) -> Result<ControlClient, AppError> {
+        let first = agents
+            .first()
+            .ok_or_else(|| AppError::bad_input("a team needs an agent"))?;
+        let info = self
+            .tmux
+            .new_session(&team.name, &self.spawn_spec(team, first), PANE_SIZE)?;
+        let client = self.tmux.control(&team.name)?;
+        let mut panes = vec![(first, info)];
+        for agent in &agents[1..] {
+            panes.push((
+                agent,
+                client.new_window(agent.window, &self.spawn_spec(team, agent))?,
+            ));
+        }
+        let actor = self.actor()?.label();
+        self.write(&actor, |tx| {
+            for (agent, info) in &panes {
+                tx.agent_started(agent, info.pane_id.as_str(), info.pid, stand_in(agent))?;
+            }
+            Ok(())
+        })?;
+        Ok(client)
+    }
+
+    /// Waits for each agent's prompt (all at once), then briefs them in parallel.
+    fn ready_and_brief(
+        &self,
+        client: &ControlClient,
+        team: &TeamRecord,
+        agents: &[AgentRecord],
+    ) -> Result<Vec<LaunchedAgent>, AppError> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = agents
+                .iter()
+                .map(|agent| {
+                    s.spawn(move || -> Result<LaunchedAgent, AppError> {
+                        let (ready, ready_ms, tail) = self.wait_ready(client, team, agent)?;
+                        let briefing = if ready {
+                            let body = MessageText::new(&self.briefing_for(team, agent)?)?;
+                            Some(self.deliver_to(
+                                client,
+                                team,
+                                agent,
+                                &Sender::System,
+                                MessageKind::Briefing,
+                                &body,
+                            )?)
+                        } else {
+                            None
+                        };
+                        Ok(LaunchedAgent {
+                            agent: self.agent_view(team, agent),
+                            ready,
+                            ready_ms,
+                            screen_tail: tail,
+                            briefing,
+                        })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(AppError::failed("a launch thread panicked")))
+                })
+                .collect()
+        })
+    }
+
+    /// Whether the agent showed its idle prompt in time, how long it took,
+    /// and the screen's last rows if it did not.
+    fn wait_ready(
+        &self,
+        client: &ControlClient,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+    ) -> Result<(bool, Option<i64>, Option<String>), AppError> {
+        let start = Instant::now();
+        let pane = pane_of(agent)?;
+        let profile = self.config.profile(&agent.cli)?;
+        let timeout = Duration::from_secs(self.config.delivery.ready_secs);
+        let obs = wait_until_idle(client, &pane, profile, timeout)?;
+        if obs.state == AgentState::Idle {
+            let after_ms = start.elapsed().as_millis() as i64;
+            self.write("warroom", |tx| {
+                Ok(tx.event(
+                    Some(team.id),
+                    &EventKind::AgentReady {
+                        agent: agent.id,
+                        after_ms,
+                    },
+                )?)
+            })?;
+            return Ok((true, Some(after_ms), None));
+        }
+        let tail: Vec<&str> = obs.screen.lines().rev().take(8).collect();
+        let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+        Ok((
+            false,
+            None,
+            Some(format!("[{}] {tail}", obs.state.as_str())),
+        ))
+    }
+
+    pub(crate) fn briefing_for(
+        &self,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+    ) -> Result<String, AppError> {
+        let agents = self.store().agents(team.id)?;
+        let roster: Vec<RosterEntry> = agents
+            .iter()
+            .map(|a| RosterEntry {
+                window: a.window,
+                role: a.role.clone(),
+                name: a.display_name.clone(),
+            })
+            .collect();
+        let me = RosterEntry {
+            window: agent.window,
+            role: agent.role.clone(),
+            name: agent.display_name.clone(),
+        };
+        let spec = self.config.catalogue.role(&agent.role)?.1;
+        Ok(briefing(
+            &team.name,
+            &me,
+            spec,
+            &roster,
+            team.purpose.as_deref(),
+        ))
+    }
+
+    fn restored_context(&self, team: &TeamRecord, agent: &AgentRecord) -> Result<String, AppError> {
+        let team = self.store().team(team.id)?.unwrap_or_else(|| team.clone());
+        let mut text =
+            String::from("CONTEXT RESTORED: you were restarted; this is where the team stands.\n");
+        text.push_str(&self.briefing_for(&team, agent)?);
+        text.push_str(&format!(
+            "\nTeam purpose: {}\n",
+            team.purpose.as_deref().unwrap_or("(not stated yet)")
+        ));
+        let recent = self.store().messages_to(
+            agent.id,
+            MessageKind::Message,
+            self.config.delivery.restore_messages,
+        )?;
+        if recent.is_empty() {
+            text.push_str("No messages had been sent to you yet.");
+        } else {
+            text.push_str("The last messages sent to you, oldest first:\n");
+            for m in recent {
+                let at = chrono::DateTime::from_timestamp_millis(m.created_at)
+                    .map(|t| t.format("%H:%M:%S UTC").to_string())
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "--- #{} at {at} from {} ({}):\n{}\n",
+                    m.id,
+                    m.sender_label,
+                    m.outcome,
+                    clip(&m.body, 2000)
+                ));
+            }
+        }
+        Ok(text)
+    }
+
+    fn stored_agent(&self, id: AgentId) -> Result<AgentRecord, AppError> {
+        self.store()
+            .agent(id)?
+            .ok_or_else(|| AppError::Store(StoreError::Corrupt(format!("{id} vanished"))))
+    }
+}
+
+fn new_agent<'a>(team: &TeamRecord, window: u32, plan: &'a Plan) -> NewAgent<'a> {
+    NewAgent {
+        team_id: team.id,
+        window,
+        role: &plan.role,
+        display_name: &plan.name,
+        cli: &plan.cli,
+        configured_cli: &plan.configured,
+        command: &plan.argv,
+    }
+}
+
+fn stand_in(agent: &AgentRecord) -> Option<&str> {
+    (agent.cli != agent.configured_cli).then_some(agent.configured_cli.as_str())
+}
+
+pub(crate) fn pane_of(agent: &AgentRecord) -> Result<PaneId, AppError> {
+    let raw = agent
+        .pane_id
+        .as_deref()
+        .ok_or_else(|| AppError::failed(format!("{} never got a pane", agent.id)))?;
+    Ok(PaneId::new(raw)?)
+}
+
+/// Whether `program` would be found: a path that exists, or a name on PATH.
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return executable(Path::new(program));
+    }
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| executable(&dir.join(program)))
+    })
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let cut = (0..=max)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!(
+        "{}\n[… {} more bytes: warroom agent messages has the whole message]",
+        &text[..cut],
+        text.len() - cut
+    )
+}

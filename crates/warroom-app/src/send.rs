@@ -1,0 +1,157 @@
+//! Sending: one agent, or every agent of a team at once. Each delivery is
+//! recorded as pending before a key is typed and finished with its outcome.
+
+use std::time::Duration;
+
+use warroom_agents::{DeliveryOptions, deliver};
+use warroom_model::{Envelope, EventKind, MessageText, Outcome, Sender};
+use warroom_store::{AgentRecord, MessageKind, NewMessage, TeamRecord};
+use warroom_tmux::{ControlClient, PaneId};
+
+use crate::views::{BroadcastResult, MessageResult};
+use crate::{App, AppError};
+
+impl App {
+    /// `agent send <target> <text>`.
+    pub fn send(&self, target: &str, text: &str) -> Result<MessageResult, AppError> {
+        let body = MessageText::new(text)?;
+        let (team, agent) = self.resolve(target)?;
+        let sender = self.actor()?;
+        let client = self.control(&team)?;
+        self.deliver_to(&client, &team, &agent, &sender, MessageKind::Message, &body)
+    }
+
+    /// `team broadcast <team> <text>` and `agent send-all`: every agent of the
+    /// team but the sender, in parallel.
+    pub fn broadcast(&self, team: &str, text: &str) -> Result<BroadcastResult, AppError> {
+        let body = MessageText::new(text)?;
+        let team = self.live_team(team)?;
+        let sender = self.actor()?;
+        let agents: Vec<AgentRecord> = self
+            .store()
+            .agents(team.id)?
+            .into_iter()
+            .filter(|a| sender.agent_id() != Some(a.id))
+            .collect();
+        if agents.is_empty() {
+            return Err(AppError::bad_input(format!(
+                "team {} has no other agent to tell",
+                team.name
+            )));
+        }
+        let client = self.control(&team)?;
+        if sender.kind() == "human" {
+            // The first thing a person tells the whole team is its mission.
+            self.write(&sender.label(), |tx| {
+                Ok(tx.set_purpose_if_unset(team.id, body.as_str())?)
+            })?;
+        }
+        let results: Vec<Result<MessageResult, AppError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = agents
+                .iter()
+                .map(|agent| {
+                    let (client, team, sender, body) = (&client, &team, &sender, &body);
+                    s.spawn(move || {
+                        self.deliver_to(client, team, agent, sender, MessageKind::Message, body)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(AppError::failed("a delivery thread panicked")))
+                })
+                .collect()
+        });
+        let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let submitted = results.iter().filter(|r| r.outcome.is_success()).count();
+        self.write(&sender.label(), |tx| {
+            Ok(tx.event(
+                Some(team.id),
+                &EventKind::Broadcast {
+                    recipients: results.len(),
+                    submitted,
+                },
+            )?)
+        })?;
+        Ok(BroadcastResult {
+            team: team.name.clone(),
+            results,
+        })
+    }
+
+    pub(crate) fn control(&self, team: &TeamRecord) -> Result<ControlClient, AppError> {
+        if !self.tmux.has_session(&team.name)? {
+            return Err(AppError::failed(format!(
+                "team {}'s tmux session is gone from server {}",
+                team.name,
+                self.tmux.socket()
+            ))
+            .hint(format!(
+                "stop the team with: warroom team kill {}",
+                team.name
+            )));
+        }
+        Ok(self.tmux.control(&team.name)?)
+    }
+
+    pub(crate) fn delivery_options(&self) -> DeliveryOptions {
+        DeliveryOptions {
+            wait_idle: Duration::from_secs(self.config.delivery.wait_idle_secs),
+            verify_timeout: Duration::from_secs(self.config.delivery.verify_secs),
+        }
+    }
+
+    /// Delivers one message to one agent and records how it ended.
+    pub(crate) fn deliver_to(
+        &self,
+        client: &ControlClient,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+        sender: &Sender,
+        kind: MessageKind,
+        body: &MessageText,
+    ) -> Result<MessageResult, AppError> {
+        let profile = self.config.profile(&agent.cli)?;
+        let options = self.delivery_options();
+        let _lock = self.agent_lock(agent.id, options.wait_idle)?;
+        let actor = sender.label();
+        let message_id = self.write(&actor, |tx| {
+            Ok(tx.create_message(&NewMessage {
+                team_id: team.id,
+                kind,
+                sender,
+                recipient: agent.id,
+                body: body.as_str(),
+            })?)
+        })?;
+        let envelope = Envelope::new(message_id, sender, body);
+        let delivery = match agent.pane_id.as_deref().map(PaneId::new) {
+            Some(Ok(pane)) => deliver(&self.tmux, client, &pane, profile, &envelope, &options),
+            _ => warroom_agents::Delivery {
+                outcome: Outcome::Failed,
+                detail: Some("the agent has no pane".into()),
+                transport: warroom_model::Transport::for_text(
+                    &envelope.text,
+                    profile.paste_threshold,
+                ),
+            },
+        };
+        self.write(&actor, |tx| {
+            Ok(tx.finish_message(
+                message_id,
+                delivery.outcome,
+                delivery.transport,
+                delivery.detail.as_deref(),
+            )?)
+        })?;
+        Ok(MessageResult {
+            message_id,
+            to: self.agent_view(team, agent),
+            outcome: delivery.outcome,
+            transport: delivery.transport,
+            detail: delivery.detail,
+        })
+    }
+}

@@ -1,0 +1,121 @@
+//! What actions return: plain data the front ends print or serialise.
+
+use serde::Serialize;
+use warroom_model::{AgentId, Millis, Outcome, Transport};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamView {
+    pub name: String,
+    pub team_type: Option<String>,
+    pub purpose: Option<String>,
+    pub project_dir: String,
+    pub created_at: Millis,
+    pub ended_at: Option<Millis>,
+    pub agents: usize,
+    /// Whether the team's tmux session exists.
+    pub session: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentView {
+    pub id: AgentId,
+    pub team: String,
+    pub window: u32,
+    pub target: String,
+    pub role: String,
+    pub name: String,
+    pub cli: String,
+    /// The CLI the configuration asked for, when the simulated agent stands in.
+    pub stands_in_for: Option<String>,
+    pub pane: Option<String>,
+    pub pid: Option<u32>,
+    pub restarts: u32,
+    /// Live state, when it was looked at.
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamStatus {
+    pub team: TeamView,
+    pub agents: Vec<AgentView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageResult {
+    pub message_id: i64,
+    pub to: AgentView,
+    pub outcome: Outcome,
+    pub transport: Transport,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BroadcastResult {
+    pub team: String,
+    pub results: Vec<MessageResult>,
+}
+
+impl BroadcastResult {
+    pub fn all_submitted(&self) -> bool {
+        self.results.iter().all(|r| r.outcome.is_success())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LaunchedAgent {
+    pub agent: AgentView,
+    pub ready: bool,
+    pub ready_ms: Option<i64>,
+    /// The screen's last rows when the agent did not become ready.
+    pub screen_tail: Option<String>,
+    pub briefing: Option<MessageResult>,
+}
+
+impl LaunchedAgent {
+    pub fn ok(&self) -> bool {
+        self.ready
+            && self
+                .briefing
+                .as_ref()
+                .is_some_and(|b| b.outcome.is_success())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployResult {
+    pub team: String,
+    pub tmux_socket: String,
+    pub agents: Vec<LaunchedAgent>,
+    pub elapsed_ms: i64,
+}
+
+impl DeployResult {
+    pub fn all_ready(&self) -> bool {
+        self.agents.iter().all(LaunchedAgent::ok)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RestartResult {
+    pub agent: AgentView,
+    pub old_pid: Option<u32>,
+    pub new_pid: Option<u32>,
+    pub restore_context: bool,
+    pub ready: bool,
+    pub context: Option<MessageResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub at: Millis,
+    pub kind: String,
+    pub from: String,
+    pub from_kind: String,
+    pub to: String,
+    pub to_agent: AgentId,
+    pub outcome: Outcome,
+    pub transport: String,
+    pub detail: Option<String>,
+    pub text: String,
+}

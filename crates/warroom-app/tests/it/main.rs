@@ -1,0 +1,3 @@
+//! The incident report, rendered from fixed data and compared with a snapshot.
+
+mod report;

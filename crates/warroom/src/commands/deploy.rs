@@ -1,0 +1,177 @@
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use warroom_agents::sim::{self, Scenario, SimOptions};
+use warroom_app::{App, DemoOptions, DemoStep, DeployOptions, DeployResult};
+
+use super::fail_if;
+use crate::cli::{Cli, Demo, QuickDeploy, SimAgent};
+use crate::context;
+use crate::output::{agent_cli, json, message_result};
+
+pub fn quick_deploy(app: &App, args: &QuickDeploy, as_json: bool) -> Result<()> {
+    let result = app.quick_deploy(
+        &args.team_type,
+        args.size,
+        &args.project_name,
+        &DeployOptions {
+            agent_cli: args.agent.as_deref(),
+            purpose: args.purpose.as_deref(),
+            scenario: args.scenario.as_deref(),
+        },
+    )?;
+    if as_json {
+        json(&result)?;
+    } else {
+        print_deploy(&result, &format!("{} {}", args.team_type, args.size));
+    }
+    fail_if(!result.all_ready())
+}
+
+pub fn print_deploy(result: &DeployResult, what: &str) {
+    println!(
+        "Team {} ({what}) on tmux server {:?}, {:.1} s:",
+        result.team,
+        result.tmux_socket,
+        result.elapsed_ms as f64 / 1000.0
+    );
+    for a in &result.agents {
+        let status = match (&a.ready_ms, &a.briefing) {
+            (Some(ms), Some(b)) => format!(
+                "ready in {:.1} s, briefing #{} {}",
+                *ms as f64 / 1000.0,
+                b.message_id,
+                b.outcome
+            ),
+            _ => "NOT READY".to_owned(),
+        };
+        println!(
+            "  {}:{:<2} {:<6} {:<26} {:<24} {}",
+            a.agent.team,
+            a.agent.window,
+            a.agent.id.to_string(),
+            a.agent.name,
+            agent_cli(&a.agent),
+            status
+        );
+        if let Some(tail) = &a.screen_tail {
+            println!("      its screen ends with:\n{}", indent(tail, 8));
+        }
+        if let Some(b) = a.briefing.as_ref().filter(|b| !b.outcome.is_success()) {
+            println!("      {}", message_result(b));
+        }
+    }
+    let mut missing: Vec<&str> = result
+        .agents
+        .iter()
+        .filter_map(|a| a.agent.stands_in_for.as_deref())
+        .collect();
+    missing.dedup();
+    for cli in missing {
+        println!("Notice: {cli} is not installed, so simulated agents stand in for it.");
+    }
+    println!("Attach with: warroom attach {}", result.team);
+}
+
+fn indent(text: &str, by: usize) -> String {
+    text.lines()
+        .map(|l| format!("{}{l}", " ".repeat(by)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn demo(app: &App, args: &Demo, as_json: bool) -> Result<()> {
+    let options = DemoOptions {
+        team: args.team.clone(),
+        cleanup: args.cleanup,
+        settle_timeout: Duration::from_secs(args.timeout),
+    };
+    let mut progress = |step: DemoStep<'_>| {
+        if as_json {
+            return;
+        }
+        match step {
+            DemoStep::Deployed(d) => {
+                println!("1. quick-deploy backend 3 --project-name {}", d.team);
+                print_deploy(d, "backend 3, simulated agents");
+            }
+            DemoStep::Broadcast(b) => {
+                println!(
+                    "\n2. team broadcast {} \"CRITICAL: Auth service returning 500 errors. ...\"",
+                    b.team
+                );
+                for r in &b.results {
+                    println!("   {}", message_result(r));
+                }
+            }
+            DemoStep::LogSent(r) => {
+                println!(
+                    "\n3. agent send {} \"$(tail -n 100 error.log)\"   (shell and tmux syntax inside, delivered as text)",
+                    r.to.target
+                );
+                println!("   {}", message_result(r));
+            }
+            DemoStep::Conversation { messages, settled } => {
+                println!(
+                    "\n4. the agents coordinate: {messages} messages so far{}",
+                    if settled {
+                        ""
+                    } else {
+                        " (still talking when the demo stopped waiting)"
+                    }
+                );
+            }
+            DemoStep::Exported { path, count } => {
+                println!(
+                    "\n5. agent messages --export: {count} messages in {}",
+                    path.display()
+                );
+            }
+            DemoStep::Reported(path) => {
+                println!("6. pm report --type incident: {}", path.display())
+            }
+            DemoStep::CleanedUp => println!("7. team kill: the demo team is stopped"),
+        }
+    };
+    let result = app.demo(&options, &mut progress)?;
+    if as_json {
+        json(&result)?;
+    } else {
+        println!(
+            "\n{} of {} messages submitted.",
+            result.submitted, result.messages
+        );
+        if !result.cleaned_up {
+            println!(
+                "The team is still running: warroom attach {}   (warroom team kill {} to stop it)",
+                result.team, result.team
+            );
+            println!("Its conversation: warroom agent messages {}", result.team);
+        }
+    }
+    fail_if(!result.all_submitted())
+}
+
+/// The simulated agent: runs in a pane, so it needs no store or tmux.
+pub fn sim_agent(cli: &Cli, args: &SimAgent) -> Result<()> {
+    let scenario = Scenario::load(&args.scenario)
+        .map_err(|e| warroom_app::AppError::bad_input(e.to_string()))?;
+    let transcript = std::env::var("WARROOM_AGENT_ID")
+        .ok()
+        .filter(|id| !id.is_empty())
+        .map(|id| context::data_dir(cli).map(|d| d.join("sim").join(format!("{id}.jsonl"))))
+        .transpose()?;
+    if let Some(dir) = transcript.as_ref().and_then(|t| t.parent()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    sim::run(SimOptions {
+        role: args.role.clone(),
+        name: args.name.clone(),
+        team: std::env::var("WARROOM_TEAM").ok().filter(|t| !t.is_empty()),
+        scenario,
+        stands_in_for: args.stands_in_for.clone(),
+        transcript,
+        warroom_exe: std::env::current_exe().context("finding the warroom binary")?,
+    })
+    .context("the simulated agent's terminal")
+}

@@ -1,0 +1,36 @@
+//! One function per command: call the app, print the result.
+
+mod agent;
+mod deploy;
+mod pm;
+mod team;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::context;
+
+pub fn run(cli: Cli) -> Result<()> {
+    if let Command::SimAgent(args) = &cli.command {
+        return deploy::sim_agent(&cli, args);
+    }
+    let app = context::open(&cli)?;
+    match &cli.command {
+        Command::QuickDeploy(args) => deploy::quick_deploy(&app, args, cli.json),
+        Command::Team(cmd) => team::run(&app, cmd, cli.json),
+        Command::Agent(cmd) => agent::run(&app, cmd, cli.json),
+        Command::Pm(cmd) => pm::run(&app, cmd, cli.json),
+        Command::Attach { team } => team::attach(&app, team),
+        Command::Demo(args) => deploy::demo(&app, args, cli.json),
+        Command::SimAgent(_) => unreachable!("handled before opening the store"),
+    }
+}
+
+/// Exit 1 after output that already said what went wrong.
+pub fn fail_if(failed: bool) -> Result<()> {
+    if failed {
+        Err(crate::Reported(1).into())
+    } else {
+        Ok(())
+    }
+}

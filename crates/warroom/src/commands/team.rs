@@ -1,0 +1,124 @@
+use std::os::unix::process::CommandExt;
+
+use anyhow::Result;
+use warroom_app::{App, DeployOptions, TeamView};
+
+use super::fail_if;
+use crate::cli::TeamCommand;
+use crate::commands::deploy::print_deploy;
+use crate::input::read_message;
+use crate::output::{agent_cli, json, local_time, message_result};
+
+pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
+    match cmd {
+        TeamCommand::Add {
+            team,
+            name,
+            role,
+            agent,
+        } => {
+            let options = DeployOptions {
+                agent_cli: agent.as_deref(),
+                purpose: None,
+                scenario: None,
+            };
+            let result = app.team_add(team, name, role, &options)?;
+            if as_json {
+                json(&result)?;
+            } else {
+                print_deploy(&result, &format!("added {name}"));
+            }
+            fail_if(!result.all_ready())
+        }
+        TeamCommand::List => {
+            let teams = app.list_teams()?;
+            if as_json {
+                return json(&teams);
+            }
+            if teams.is_empty() {
+                println!(
+                    "No live teams. Start one: warroom quick-deploy backend 3 --project-name <name>"
+                );
+            }
+            for t in &teams {
+                print_team(t);
+            }
+            Ok(())
+        }
+        TeamCommand::Status { team } => {
+            let status = app.team_status(team)?;
+            if as_json {
+                return json(&status);
+            }
+            print_team(&status.team);
+            for a in &status.agents {
+                println!(
+                    "  {:<16} {:<6} {:<26} {:<24} {:<16} pid {:<8} {}",
+                    a.target,
+                    a.id.to_string(),
+                    a.role,
+                    a.name,
+                    agent_cli(a),
+                    a.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    a.state.as_deref().unwrap_or("?")
+                );
+            }
+            Ok(())
+        }
+        TeamCommand::Broadcast { team, input } => {
+            broadcast(app, team, &read_message(input)?, as_json)
+        }
+        TeamCommand::Kill { team } => {
+            let view = app.kill_team(team)?;
+            if as_json {
+                json(&view)
+            } else {
+                println!(
+                    "Team {} stopped; its history stays (warroom agent messages {}).",
+                    view.name, view.name
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+pub fn broadcast(app: &App, team: &str, text: &str, as_json: bool) -> Result<()> {
+    let result = app.broadcast(team, text)?;
+    if as_json {
+        json(&result)?;
+    } else {
+        for r in &result.results {
+            println!("{}", message_result(r));
+        }
+    }
+    fail_if(!result.all_submitted())
+}
+
+fn print_team(t: &TeamView) {
+    println!(
+        "{}  {}  {} agents  since {}  session {}{}",
+        t.name,
+        t.team_type.as_deref().unwrap_or("custom"),
+        t.agents,
+        local_time(t.created_at),
+        if t.session { "running" } else { "missing" },
+        t.ended_at
+            .map(|at| format!("  stopped {}", local_time(at)))
+            .unwrap_or_default()
+    );
+    if let Some(p) = &t.purpose {
+        println!("  purpose: {}", crate::output::first_line(p, 100));
+    }
+}
+
+pub fn attach(app: &App, team: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    let mut cmd = app.attach_command(team)?;
+    if !std::io::stdin().is_terminal() {
+        return Err(warroom_app::AppError::bad_input("attach needs a terminal").into());
+    }
+    // Only returns if exec failed.
+    let err = cmd.exec();
+    Err(anyhow::anyhow!("cannot run tmux attach: {err}"))
+}

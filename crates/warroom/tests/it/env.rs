@@ -1,0 +1,152 @@
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["home", "project", "data"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        }
+        Self { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.path("tmux.sock")
+    }
+
+    /// `warroom` with a hermetic environment: nothing from the user's HOME,
+    /// tmux server, git config or warroom settings leaks in.
+    pub fn warroom(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("warroom"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_DATA_HOME", self.path("home/.local/share"))
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("USER", "tester")
+            .env("TZ", "UTC")
+            .env("WARROOM_HOME", self.path("data"))
+            .env("WARROOM_TMUX_SOCKET", self.socket())
+            .current_dir(self.path("project"));
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.warroom().args(args).output().expect("warroom runs");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and requires exit 0.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert_eq!(
+            out.code, 0,
+            "warroom {args:?} failed:\n{}{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.ok(&all);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+    }
+
+    /// Deploys a team of simulated agents following `scenario`.
+    pub fn deploy(&self, team: &str, size: &str, scenario: &str) -> Value {
+        self.json(&[
+            "quick-deploy",
+            "backend",
+            size,
+            "--project-name",
+            team,
+            "--agent",
+            "sim",
+            "--scenario",
+            scenario,
+        ])
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(self.socket())
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn capture(&self, pane: &str) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-t", pane, "-S", "-200"])
+    }
+
+    /// The messages a simulated agent received, exactly as it read them.
+    pub fn transcript(&self, agent: &str) -> Vec<String> {
+        let path = self.path("data").join("sim").join(format!("{agent}.jsonl"));
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("transcript line is JSON");
+                v["text"].as_str().expect("text").to_owned()
+            })
+            .collect()
+    }
+
+    pub fn messages(&self, team: &str) -> Vec<Value> {
+        let out = self.ok(&["--json", "agent", "messages", team]);
+        out.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        // Our own server, by our own socket: never anything else.
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(self.socket())
+            .arg("kill-server")
+            .output();
+    }
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
