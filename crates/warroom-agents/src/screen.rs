@@ -96,7 +96,7 @@ pub fn observe(
     let screen = client.capture(pane, 0)?;
     let (state, draft) = if info.dead {
         (AgentState::Exited, String::new())
-    } else if !profile.processes.iter().any(|p| *p == info.current_command) {
+    } else if !profile.processes.contains(&info.current_command) {
         (AgentState::Foreign, String::new())
     } else {
         match classify(&profile.screen, &screen) {

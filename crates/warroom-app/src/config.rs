@@ -187,7 +187,7 @@ mod tests {
             "default_agent = \"sim\"\n[roles.reviewer]\nagent = \"codex\"\n",
         )
         .expect("write");
-        let c = Config::load(&[file.clone()]).expect("loads");
+        let c = Config::load(std::slice::from_ref(&file)).expect("loads");
         assert_eq!(c.default_agent, "sim");
         assert_eq!(
             c.catalogue.roles["reviewer"].agent.as_deref(),

@@ -47,11 +47,13 @@ impl App {
         let started = Instant::now();
         let name = TeamName::new(team_name)?;
         let roles = self.config.catalogue.compose(team_type, size)?;
-        if let Some(existing) = self.store().team_by_name(name.as_str())? {
-            if existing.ended_at.is_none() {
-                return Err(AppError::bad_input(format!("team {name} is already deployed"))
-                    .hint(format!("stop it first with: warroom team kill {name}, or choose another --project-name")));
-            }
+        let existing = self.store().team_by_name(name.as_str())?;
+        if existing.is_some_and(|t| t.ended_at.is_none()) {
+            return Err(
+                AppError::bad_input(format!("team {name} is already deployed")).hint(format!(
+                    "stop it first with: warroom team kill {name}, or choose another --project-name"
+                )),
+            );
         }
         if self.tmux.has_session(name.as_str())? {
             return Err(AppError::bad_input(format!(
@@ -268,6 +270,9 @@ impl App {
             .tmux
             .new_session(&team.name, &self.spawn_spec(team, first), PANE_SIZE)?;
         let client = self.tmux.control(&team.name)?;
+        // new-session -e also set the session's environment: a window someone
+        // opens by hand must not speak as the first agent.
+        client.unset_environment("WARROOM_AGENT_ID")?;
         let mut panes = vec![(first, info)];
         for agent in &agents[1..] {
             panes.push((

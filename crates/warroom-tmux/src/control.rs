@@ -236,6 +236,14 @@ impl ControlClient {
             .map(drop)
     }
 
+    /// Removes a variable from the session's environment (new panes stop
+    /// inheriting it; running panes keep theirs).
+    pub fn unset_environment(&self, name: &str) -> Result<(), TmuxError> {
+        let target = format!("={}", self.session);
+        self.command(&["set-environment", "-t", &target, "-u", name])
+            .map(drop)
+    }
+
     pub fn set_option(&self, option: &str, value: &str) -> Result<(), TmuxError> {
         let target = format!("={}", self.session);
         self.command(&["set-option", "-t", &target, option, value])
@@ -285,10 +293,10 @@ fn read_loop(mut reader: impl BufRead, shared: &Mutex<Shared>) {
             }
             Some(Parsed::Output(pane, data)) => {
                 let mut s = lock(shared);
-                if let Some(tx) = &s.output {
-                    if tx.send((pane, data)).is_err() {
-                        s.output = None;
-                    }
+                if let Some(tx) = &s.output
+                    && tx.send((pane, data)).is_err()
+                {
+                    s.output = None;
                 }
             }
             Some(Parsed::Exit(reason)) => break reason,

@@ -14,13 +14,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     /// Where warroom keeps its store, reports and locks.
-    #[arg(long, global = true, env = "WARROOM_HOME", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "WARROOM_HOME",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
     pub data_dir: Option<PathBuf>,
     /// The private tmux server: a socket name (tmux -L) or a path (tmux -S).
     #[arg(
         long,
         global = true,
         env = "WARROOM_TMUX_SOCKET",
+        hide_env_values = true,
         value_name = "NAME|PATH",
         default_value = "warroom"
     )]

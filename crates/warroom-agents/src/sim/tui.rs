@@ -208,10 +208,10 @@ fn turn(out: &mut impl Write, options: &mut SimOptions, message: &str) -> io::Re
 
 /// The message without warroom's `[warroom #N from X] ` tag.
 fn body_of(message: &str) -> &str {
-    if message.starts_with("[warroom #") {
-        if let Some(end) = message.find("] ") {
-            return &message[end + 2..];
-        }
+    if message.starts_with("[warroom #")
+        && let Some(end) = message.find("] ")
+    {
+        return &message[end + 2..];
     }
     message
 }

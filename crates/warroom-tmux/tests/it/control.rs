@@ -6,7 +6,7 @@ use crate::{TestServer, spawn, wait_until};
 
 #[test]
 fn errors_come_back_as_errors_and_later_commands_still_work() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     t.server
         .new_session("c", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24))
         .expect("session");
@@ -26,7 +26,7 @@ fn errors_come_back_as_errors_and_later_commands_still_work() {
 
 #[test]
 fn concurrent_commands_get_their_own_replies() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     t.server
         .new_session("c", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24))
         .expect("session");
@@ -49,7 +49,7 @@ fn concurrent_commands_get_their_own_replies() {
 
 #[test]
 fn output_events_carry_the_panes_bytes() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     let pane = t
         .server
         .new_session(
@@ -79,7 +79,7 @@ fn output_events_carry_the_panes_bytes() {
 
 #[test]
 fn a_dead_server_fails_pending_and_later_commands() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     t.server
         .new_session("d", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24))
         .expect("session");

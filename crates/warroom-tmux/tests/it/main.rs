@@ -16,7 +16,7 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    pub fn new() -> Self {
+    pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let server =
             Server::new(Socket::Path(dir.path().join("sock")), dir.path()).expect("server");

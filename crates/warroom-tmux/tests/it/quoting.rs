@@ -8,7 +8,7 @@ use crate::{TestServer, raw_cat, wait_for_command, wait_until};
 /// exactly its bytes: tmux syntax, shell syntax, escapes, any Unicode.
 #[test]
 fn literal_text_arrives_byte_exact() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     let out = t.path("out");
     let mut spawn = crate::spawn("cat", t.dir.path(), &[]);
     spawn.argv = raw_cat(&out);

@@ -4,7 +4,7 @@ use crate::{TestServer, raw_cat, spawn, wait_for_command, wait_until};
 
 #[test]
 fn session_names_never_prefix_match() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     t.server
         .new_session(
             "auth-hotfix-2",
@@ -27,7 +27,7 @@ fn session_names_never_prefix_match() {
 
 #[test]
 fn no_server_means_no_sessions() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     assert!(!t.server.has_session("x").expect("query"));
     assert!(t.server.list_sessions().expect("list").is_empty());
     t.server
@@ -37,7 +37,7 @@ fn no_server_means_no_sessions() {
 
 #[test]
 fn windows_run_their_program_and_stay_after_it_dies() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     let first = t
         .server
         .new_session(
@@ -83,7 +83,7 @@ fn windows_run_their_program_and_stay_after_it_dies() {
 
 #[test]
 fn respawn_starts_a_new_process_in_the_same_pane() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     let pane = t
         .server
         .new_session("r", &spawn("w", t.dir.path(), &["sleep", "60"]), (80, 24))
@@ -99,7 +99,7 @@ fn respawn_starts_a_new_process_in_the_same_pane() {
 
 #[test]
 fn a_megabyte_buffer_pastes_byte_exact() {
-    let t = TestServer::new();
+    let t = TestServer::start();
     let out = t.path("paste");
     let mut s = spawn("cat", t.dir.path(), &[]);
     s.argv = raw_cat(&out);

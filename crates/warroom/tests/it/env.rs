@@ -9,7 +9,7 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
-    pub fn new() -> Self {
+    pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         for sub in ["home", "project", "data"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
@@ -112,6 +112,20 @@ impl TestEnv {
                 v["text"].as_str().expect("text").to_owned()
             })
             .collect()
+    }
+
+    /// Waits until every agent of the team is idle (after a message it works).
+    pub fn wait_idle(&self, team: &str) {
+        wait_until(
+            &format!("{team}'s agents to be idle"),
+            Duration::from_secs(15),
+            || {
+                let agents = self.json(&["agent", "list", team]);
+                agents
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|a| a["state"] == "idle"))
+            },
+        );
     }
 
     pub fn messages(&self, team: &str) -> Vec<Value> {

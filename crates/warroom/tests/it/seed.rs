@@ -20,7 +20,7 @@ fn error_log() -> String {
 
 #[test]
 fn the_seed_hotfix_workflow_end_to_end() {
-    let env = TestEnv::new();
+    let env = TestEnv::start();
 
     // Step 1: quick-deploy backend 3 --project-name auth-hotfix
     let deploy = env.deploy("auth-hotfix", "3", "auth-hotfix");
@@ -93,9 +93,9 @@ fn the_seed_hotfix_workflow_end_to_end() {
                             .as_str()
                             .is_some_and(|t| t.starts_with("project-manager"))
                 })
-                .filter(|m| m["outcome"] != "pending")
                 .count();
-            to_pm_from_agents >= 2
+            let in_flight = msgs.iter().any(|m| m["outcome"] == "pending");
+            to_pm_from_agents >= 2 && !in_flight
         },
     );
     let msgs = env.messages("auth-hotfix");
@@ -176,9 +176,9 @@ fn the_seed_hotfix_workflow_end_to_end() {
         context.contains("connection pool exhausted"),
         "the last messages are missing: {context}"
     );
+    env.wait_idle("auth-hotfix");
     let after = env.json(&["agent", "list", "auth-hotfix"]);
     assert_eq!(after[0]["pid"].as_u64(), Some(new_pid));
-    assert_eq!(after[0]["state"], "idle");
     assert_eq!(after[0]["restarts"], 1);
 
     // Step 6: export (text to stdout, as `> incident-log.txt`; JSON lines to a file).
@@ -254,7 +254,7 @@ fn the_seed_hotfix_workflow_end_to_end() {
 
 #[test]
 fn team_add_and_send_by_role_alias_and_agent_id() {
-    let env = TestEnv::new();
+    let env = TestEnv::start();
     env.deploy("db-recovery", "2", "default");
     let added = env.json(&[
         "team",

@@ -5,7 +5,7 @@ use crate::env::TestEnv;
 
 #[test]
 fn help_lists_the_commands_and_hides_the_simulator() {
-    let env = TestEnv::new();
+    let env = TestEnv::start();
     let help = env.ok(&["--help"]).stdout;
     insta::assert_snapshot!("help", help);
     assert!(!help.contains("sim-agent"));
@@ -13,7 +13,7 @@ fn help_lists_the_commands_and_hides_the_simulator() {
 
 #[test]
 fn commands_of_later_issues_do_not_exist_yet() {
-    let env = TestEnv::new();
+    let env = TestEnv::start();
     for args in [
         &["pm", "quality-check", "x", "--fast"][..],
         &["pm", "create-pr", "x", "--emergency"],
@@ -28,7 +28,7 @@ fn commands_of_later_issues_do_not_exist_yet() {
 
 #[test]
 fn a_missing_agent_cli_is_stood_in_for_with_a_notice() {
-    let env = TestEnv::new();
+    let env = TestEnv::start();
     // The default configuration asks for claude; PATH has no claude here.
     let project = env.path("project");
     std::fs::write(
@@ -54,12 +54,13 @@ fn a_missing_agent_cli_is_stood_in_for_with_a_notice() {
 
 #[test]
 fn team_list_and_status_show_state() {
-    let env = TestEnv::new();
+    let env = TestEnv::start();
     env.deploy("one", "2", "default");
     let teams = env.json(&["team", "list"]);
     assert_eq!(teams[0]["name"], "one");
     assert_eq!(teams[0]["agents"], 2);
     assert_eq!(teams[0]["session"], true);
+    env.wait_idle("one");
     let status = env.ok(&["team", "status", "one"]).stdout;
     assert!(status.contains("one:0"), "{status}");
     assert!(status.contains("idle"), "{status}");
@@ -71,7 +72,7 @@ fn team_list_and_status_show_state() {
 
 #[test]
 fn sessions_live_on_the_private_server_only() {
-    let env = TestEnv::new();
+    let env = TestEnv::start();
     env.deploy("private", "1", "default");
     // The team is on our socket; the panes know where to call back.
     assert_eq!(
