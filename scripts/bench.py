@@ -61,7 +61,7 @@ class Bench:
     def last_line(self, target):
         out = self.tmux("capture-pane", "-p", "-J", "-t", target).stdout
         lines = [l for l in out.splitlines() if l.strip()]
-        return lines[-1] if lines else ""
+        return lines[-1].rstrip() if lines else ""
 
     def screen(self, target):
         return self.tmux("capture-pane", "-p", "-J", "-t", target).stdout
@@ -156,7 +156,7 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--warroom", default=None)
     args = ap.parse_args()
-    warroom = args.warroom
+    warroom = os.path.abspath(args.warroom) if args.warroom else None
     if warroom is None:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "warroom"], cwd=ROOT, check=True)
         warroom = os.path.join(ROOT, "target", "release", "warroom")

@@ -58,6 +58,15 @@ impl App {
         options: &DemoOptions,
         progress: &mut dyn FnMut(DemoStep<'_>),
     ) -> Result<DemoResult, AppError> {
+        let existing = self.store().team_by_name(&options.team)?;
+        if existing.is_some_and(|t| t.ended_at.is_none()) {
+            return Err(AppError::bad_input(format!(
+                "a team named {} is already running",
+                options.team
+            ))
+            .hint(format!("stop it with: warroom team kill {}", options.team))
+            .hint("or run the demo under another name: warroom demo --team <name>"));
+        }
         let deploy = self.quick_deploy(
             "backend",
             3,
