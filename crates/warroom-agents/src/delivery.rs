@@ -47,6 +47,10 @@ pub struct Delivery {
     pub transport: Transport,
 }
 
+/// How long a pane must run something other than the agent before
+/// warroom believes it.
+const FOREIGN_SETTLES: Duration = Duration::from_secs(1);
+
 /// Waits until the agent is idle, or reaches a state it will not leave by
 /// itself (exited, lost, foreign), or `timeout` passes. Returns the last look.
 pub fn wait_until_idle(
@@ -57,12 +61,23 @@ pub fn wait_until_idle(
 ) -> Result<Observation, TmuxError> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
+    let mut foreign_since: Option<Instant> = None;
     loop {
         let obs = observe(client, pane, profile)?;
-        let settled = matches!(
-            obs.state,
-            AgentState::Idle | AgentState::Exited | AgentState::Lost | AgentState::Foreign
-        );
+        // Between tmux's fork and the agent's exec the pane briefly runs
+        // something else; only a foreign process that stays is an answer.
+        let foreign_for = match obs.state {
+            AgentState::Foreign => foreign_since.get_or_insert_with(Instant::now).elapsed(),
+            _ => {
+                foreign_since = None;
+                Duration::ZERO
+            }
+        };
+        let settled = match obs.state {
+            AgentState::Idle | AgentState::Exited | AgentState::Lost => true,
+            AgentState::Foreign => foreign_for >= FOREIGN_SETTLES,
+            AgentState::Busy | AgentState::Starting => false,
+        };
         if settled || start.elapsed() >= timeout {
             return Ok(obs);
         }

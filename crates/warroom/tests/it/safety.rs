@@ -27,6 +27,7 @@ fn a_wrong_target_exits_2_and_types_nothing_anywhere() {
     let env = TestEnv::start();
     // tmux-orc's bug: `auth-hotfix:0` reached a session called `auth-hotfix-2`.
     env.deploy("auth-hotfix-2", "2", "default");
+    env.wait_idle("auth-hotfix-2");
     let before = screens(&env, "auth-hotfix-2");
     let messages_before = env.messages("auth-hotfix-2").len();
     for target in [
@@ -209,6 +210,7 @@ fn a_shell_agent_is_never_typed_into() {
 fn someone_elses_draft_is_never_submitted() {
     let env = TestEnv::start();
     env.deploy("d", "1", "default");
+    env.wait_idle("d");
     // A person types into the agent's input box and has not pressed Enter.
     env.tmux(&["send-keys", "-t", "=d:0", "-l", "half-written thought"]);
     std::thread::sleep(std::time::Duration::from_millis(200));
