@@ -16,12 +16,6 @@ use warroom_tmux::{ControlClient, PaneId, Server, TmuxError};
 use crate::profile::AgentProfile;
 use crate::screen::{AgentState, Observation, observe};
 
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    #[error(transparent)]
-    Tmux(#[from] TmuxError),
-}
-
 #[derive(Debug, Clone)]
 pub struct DeliveryOptions {
     /// How long to wait for a busy or starting agent to become idle before

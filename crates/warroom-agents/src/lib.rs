@@ -7,6 +7,6 @@ pub mod profile;
 pub mod screen;
 pub mod sim;
 
-pub use delivery::{Delivery, DeliveryError, DeliveryOptions, deliver, wait_until_idle};
+pub use delivery::{Delivery, DeliveryOptions, deliver, wait_until_idle};
 pub use profile::{AgentProfile, ProfileError, ScreenPatterns};
 pub use screen::{AgentState, Observation, ScreenState, classify, observe};

@@ -49,13 +49,12 @@ impl App {
     }
 
     /// The whole log, rendered for export.
-    pub fn render_export(
+    fn render_export(
         &self,
-        team: &str,
+        team: &TeamRecord,
         format: ExportFormat,
     ) -> Result<(String, usize), AppError> {
-        let team = self.any_team(team)?;
-        let messages = self.message_views(&team, 0)?;
+        let messages = self.message_views(team, 0)?;
         let mut out = String::new();
         match format {
             ExportFormat::Jsonl => {
@@ -106,8 +105,8 @@ impl App {
         format: ExportFormat,
         path: Option<&Path>,
     ) -> Result<(String, usize), AppError> {
-        let (text, count) = self.render_export(team, format)?;
         let record = self.any_team(team)?;
+        let (text, count) = self.render_export(&record, format)?;
         let shown = match path {
             Some(path) => {
                 write_atomically(path, text.as_bytes())?;

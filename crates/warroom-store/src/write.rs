@@ -36,10 +36,6 @@ impl Store {
 }
 
 impl Tx<'_> {
-    pub fn at(&self) -> Millis {
-        self.at
-    }
-
     /// Appends one event to the log.
     pub fn event(&mut self, team_id: Option<i64>, kind: &EventKind) -> Result<i64, StoreError> {
         self.tx.execute(

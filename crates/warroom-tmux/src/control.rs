@@ -125,10 +125,10 @@ impl ControlClient {
 
     /// Streams `%output` of this session's panes, decoded to raw bytes. Turns
     /// output notifications on for this client.
-    pub fn output(&self) -> Result<Receiver<(PaneId, Vec<u8>)>, TmuxError> {
+    pub fn output(&self) -> Receiver<(PaneId, Vec<u8>)> {
         let (tx, rx) = mpsc::channel();
         lock(&self.shared).output = Some(tx);
-        Ok(rx)
+        rx
     }
 
     pub fn new_window(&self, index: u32, spawn: &Spawn) -> Result<PaneInfo, TmuxError> {
@@ -241,12 +241,6 @@ impl ControlClient {
     pub fn unset_environment(&self, name: &str) -> Result<(), TmuxError> {
         let target = format!("={}", self.session);
         self.command(&["set-environment", "-t", &target, "-u", name])
-            .map(drop)
-    }
-
-    pub fn set_option(&self, option: &str, value: &str) -> Result<(), TmuxError> {
-        let target = format!("={}", self.session);
-        self.command(&["set-option", "-t", &target, option, value])
             .map(drop)
     }
 }

@@ -64,7 +64,7 @@ fn output_events_carry_the_panes_bytes() {
         .expect("session")
         .pane_id;
     let client = t.server.control("o").expect("control");
-    let rx = client.output().expect("output stream");
+    let rx = client.output();
     client.send_literal(&pane, "hello").expect("type");
     client.send_key(&pane, "Enter").expect("enter");
     let mut seen = Vec::new();
