@@ -57,7 +57,11 @@ fn output_events_carry_the_panes_bytes() {
             &spawn(
                 "w",
                 t.dir.path(),
-                &["sh", "-c", "read x; printf 'got:%s\\n' \"$x\"; sleep 60"],
+                &[
+                    "sh",
+                    "-c",
+                    "sleep 0.3; printf 'ready\\n'; read x; printf 'got:%s\\n' \"$x\"; sleep 60",
+                ],
             ),
             (80, 24),
         )
@@ -65,16 +69,39 @@ fn output_events_carry_the_panes_bytes() {
         .pane_id;
     let client = t.server.control("o").expect("control");
     let rx = client.output();
+    let mut seen = Vec::new();
+    let mut collect_until = |what: &str, needle: &str| {
+        wait_until_or(what, || {
+            while let Ok((p, data)) = rx.recv_timeout(Duration::from_millis(20)) {
+                assert_eq!(p, pane);
+                seen.extend(data);
+            }
+            let text = String::from_utf8_lossy(&seen).into_owned();
+            (text.contains(needle), text)
+        });
+    };
+    // The pane's own output proves the stream flows, and that the shell has
+    // set up its terminal before anything is typed into it.
+    collect_until("ready in %output", "ready");
     client.send_literal(&pane, "hello").expect("type");
     client.send_key(&pane, "Enter").expect("enter");
-    let mut seen = Vec::new();
-    wait_until("got:hello in %output", || {
-        while let Ok((p, data)) = rx.recv_timeout(Duration::from_millis(20)) {
-            assert_eq!(p, pane);
-            seen.extend(data);
+    collect_until("got:hello in %output", "got:hello");
+}
+
+/// Like `wait_until`, but the failure message shows what was last seen.
+fn wait_until_or(what: &str, mut f: impl FnMut() -> (bool, String)) {
+    let start = std::time::Instant::now();
+    loop {
+        let (done, seen) = f();
+        if done {
+            return;
         }
-        String::from_utf8_lossy(&seen).contains("got:hello")
-    });
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}; seen: {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 #[test]
