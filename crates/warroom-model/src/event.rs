@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
+use crate::incident::IncidentEvent;
 use crate::message::{Outcome, Transport};
 use crate::names::AgentId;
 
@@ -12,6 +13,7 @@ pub struct Event {
     pub id: i64,
     pub at: Millis,
     pub team_id: Option<i64>,
+    pub incident_id: Option<i64>,
     /// Who caused it: a person's name, an agent's label, or "warroom".
     pub actor: String,
     pub kind: EventKind,
@@ -74,6 +76,15 @@ pub enum EventKind {
     TeamKilled {
         team: String,
     },
+    /// The incident's own events carry their own `type` tags.
+    #[serde(untagged)]
+    Incident(IncidentEvent),
+}
+
+impl From<IncidentEvent> for EventKind {
+    fn from(value: IncidentEvent) -> Self {
+        EventKind::Incident(value)
+    }
 }
 
 impl EventKind {
@@ -91,6 +102,7 @@ impl EventKind {
             EventKind::MessagesExported { .. } => "messages-exported",
             EventKind::ReportWritten { .. } => "report-written",
             EventKind::TeamKilled { .. } => "team-killed",
+            EventKind::Incident(e) => e.name(),
         }
     }
 
@@ -171,6 +183,7 @@ impl EventKind {
             }
             EventKind::ReportWritten { path } => format!("report written to {path}"),
             EventKind::TeamKilled { team } => format!("team {team} stopped"),
+            EventKind::Incident(e) => e.describe(),
         }
     }
 }
@@ -197,5 +210,20 @@ mod tests {
         );
         assert_eq!(kind.name(), "message-delivered");
         assert_eq!(kind.describe(), "message #7 to ag-2: submitted, paste");
+    }
+
+    #[test]
+    fn incident_events_round_trip_beside_team_events() {
+        let kind = EventKind::from(IncidentEvent::TodoClaimed {
+            todo: 3,
+            owner: "pm".into(),
+        });
+        let json = serde_json::to_string(&kind).expect("serialises");
+        assert_eq!(json, r#"{"type":"todo-claimed","todo":3,"owner":"pm"}"#);
+        assert_eq!(
+            serde_json::from_str::<EventKind>(&json).expect("parses"),
+            kind
+        );
+        assert_eq!(kind.name(), "todo-claimed");
     }
 }

@@ -2,9 +2,12 @@
 //! tested with plain unit and property tests.
 
 pub mod event;
+pub mod incident;
 pub mod message;
 pub mod names;
+pub mod redact;
 pub mod roles;
+pub mod span;
 pub mod target;
 
 pub use event::{Event, EventKind};
@@ -13,6 +16,12 @@ pub use message::{
 };
 pub use names::{AgentId, NameError, TeamName};
 pub use roles::{Catalogue, CatalogueError, RoleSpec, RosterEntry, TeamTypeSpec, briefing};
+pub use incident::todo::{Owner, Priority, Todo, TodoKind, TodoStatus, parse_todo_ref, todo_ref};
+pub use incident::{
+    Impact, Incident, IncidentError, IncidentEvent, Milestone, Phase, Policy, Severity,
+    incident_ref, parse_incident_ref,
+};
+pub use span::Span;
 pub use target::{Target, TargetError};
 
 /// Milliseconds since the Unix epoch, UTC: how every time is stored.

@@ -18,6 +18,8 @@ pub enum StoreError {
     },
     #[error("a live team named {0:?} already exists")]
     TeamExists(String),
+    #[error("an open incident with the slug {0:?} already exists")]
+    IncidentExists(String),
     #[error("window {window} of team {team:?} is taken")]
     WindowTaken { team: String, window: u32 },
     #[error("stored data is corrupt: {0}")]

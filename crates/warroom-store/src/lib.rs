@@ -6,6 +6,7 @@
 //! a busy timeout make them queue instead of failing.
 
 mod error;
+mod incidents;
 mod migrate;
 mod open;
 mod read;
@@ -13,6 +14,9 @@ mod records;
 mod write;
 
 pub use error::StoreError;
+pub use incidents::{
+    AttachmentRecord, NotificationRecord, NotificationStatus, UpdateRecord,
+};
 pub use records::{
     AgentRecord, MessageKind, MessageRecord, NewAgent, NewMessage, NewTeam, TeamRecord,
 };

@@ -8,7 +8,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::StoreError;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_teams_agents_messages.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_teams_agents_messages.sql"),
+    include_str!("../migrations/0002_incidents.sql"),
+];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 

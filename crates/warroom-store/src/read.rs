@@ -25,7 +25,7 @@ fn team(r: &Row<'_>) -> rusqlite::Result<TeamRecord> {
     })
 }
 
-fn corrupt(what: String) -> rusqlite::Error {
+pub(crate) fn corrupt(what: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into())
 }
 
@@ -164,19 +164,40 @@ impl Store {
 
     /// The team's events, oldest first.
     pub fn events(&self, team_id: i64) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, at, team_id, actor, data FROM events WHERE team_id = ?1 ORDER BY id",
-        )?;
+        self.events_where("team_id = ?1", params![team_id])
+    }
+
+    /// The incident's events and those of its team, oldest first.
+    pub fn incident_events(
+        &self,
+        incident_id: i64,
+        team_id: Option<i64>,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.events_where(
+            "incident_id = ?1 OR (?2 IS NOT NULL AND team_id = ?2)",
+            params![incident_id, team_id],
+        )
+    }
+
+    fn events_where(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, at, team_id, incident_id, actor, data FROM events WHERE {condition} ORDER BY id"
+        ))?;
         let rows = stmt
-            .query_map([team_id], |r| {
-                let data: String = r.get(4)?;
+            .query_map(args, |r| {
+                let data: String = r.get(5)?;
                 let kind: EventKind =
                     serde_json::from_str(&data).map_err(|e| corrupt(e.to_string()))?;
                 Ok(Event {
                     id: r.get(0)?,
                     at: r.get(1)?,
                     team_id: r.get(2)?,
-                    actor: r.get(3)?,
+                    incident_id: r.get(3)?,
+                    actor: r.get(4)?,
                     kind,
                 })
             })?

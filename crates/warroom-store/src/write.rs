@@ -38,17 +38,37 @@ impl Store {
 impl Tx<'_> {
     /// Appends one event to the log.
     pub fn event(&mut self, team_id: Option<i64>, kind: &EventKind) -> Result<i64, StoreError> {
+        self.event_for(team_id, None, kind)
+    }
+
+    /// Appends one event that belongs to a team, an incident, or both.
+    pub fn event_for(
+        &mut self,
+        team_id: Option<i64>,
+        incident_id: Option<i64>,
+        kind: &EventKind,
+    ) -> Result<i64, StoreError> {
         self.tx.execute(
-            "INSERT INTO events (at, team_id, actor, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO events (at, team_id, incident_id, actor, kind, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 self.at,
                 team_id,
+                incident_id,
                 self.actor,
                 kind.name(),
                 serde_json::to_string(kind)?
             ],
         )?;
         Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn at(&self) -> Millis {
+        self.at
+    }
+
+    pub(crate) fn conn(&self) -> &rusqlite::Transaction<'_> {
+        &self.tx
     }
 
     pub fn create_team(&mut self, new: &NewTeam<'_>) -> Result<TeamRecord, StoreError> {

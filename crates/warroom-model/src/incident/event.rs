@@ -1,0 +1,255 @@
+//! The incident's events: declarations, phases, milestones, todos,
+//! stakeholder updates and notifications.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Millis;
+use crate::incident::comms::UpdateStatus;
+use crate::incident::lifecycle::{Milestone, Phase};
+use crate::incident::severity::Severity;
+use crate::incident::todo::{Priority, TodoStatus, todo_ref};
+use crate::span::human;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum IncidentEvent {
+    IncidentDeclared {
+        incident: String,
+        title: String,
+        severity: Severity,
+        reasons: Vec<String>,
+        overridden_from: Option<Severity>,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+        reason: String,
+    },
+    TeamAssigned {
+        team: String,
+    },
+    PhaseChanged {
+        from: Phase,
+        to: Phase,
+        /// The reason given to pass open gate todos.
+        forced: Option<String>,
+        open_gates: Vec<i64>,
+    },
+    MilestoneSet {
+        milestone: Milestone,
+        at: Millis,
+        summary: Option<String>,
+        corrected_from: Option<Millis>,
+    },
+    LogAttached {
+        name: String,
+        bytes: usize,
+        /// How many secrets of each kind were removed before storing.
+        redacted: BTreeMap<String, usize>,
+    },
+    TodoAdded {
+        todo: i64,
+        title: String,
+        owner: Option<String>,
+        priority: Priority,
+        due_at: Option<Millis>,
+        gate: Option<Phase>,
+    },
+    TodoClaimed {
+        todo: i64,
+        owner: String,
+    },
+    TodoStatusChanged {
+        todo: i64,
+        from: TodoStatus,
+        to: TodoStatus,
+        note: Option<String>,
+    },
+    TodoEdited {
+        todo: i64,
+        changes: Vec<String>,
+    },
+    TodoEscalated {
+        todo: i64,
+        level: u32,
+        notify: String,
+        overdue_ms: Millis,
+    },
+    UpdatePosted {
+        update: i64,
+        status: UpdateStatus,
+        channels: Vec<String>,
+    },
+    UpdateDue {
+        due_at: Millis,
+    },
+    NotificationSent {
+        notification: i64,
+        channel: String,
+        attempts: u32,
+    },
+    NotificationFailed {
+        notification: i64,
+        channel: String,
+        attempts: u32,
+        error: String,
+    },
+    PostmortemWritten {
+        path: String,
+        action_items: usize,
+    },
+}
+
+fn time(at: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(at)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .unwrap_or_else(|| at.to_string())
+}
+
+impl IncidentEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::IncidentDeclared { .. } => "incident-declared",
+            Self::SeverityChanged { .. } => "severity-changed",
+            Self::TeamAssigned { .. } => "team-assigned",
+            Self::PhaseChanged { .. } => "phase-changed",
+            Self::MilestoneSet { .. } => "milestone-set",
+            Self::LogAttached { .. } => "log-attached",
+            Self::TodoAdded { .. } => "todo-added",
+            Self::TodoClaimed { .. } => "todo-claimed",
+            Self::TodoStatusChanged { .. } => "todo-status-changed",
+            Self::TodoEdited { .. } => "todo-edited",
+            Self::TodoEscalated { .. } => "todo-escalated",
+            Self::UpdatePosted { .. } => "update-posted",
+            Self::UpdateDue { .. } => "update-due",
+            Self::NotificationSent { .. } => "notification-sent",
+            Self::NotificationFailed { .. } => "notification-failed",
+            Self::PostmortemWritten { .. } => "postmortem-written",
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::IncidentDeclared {
+                incident,
+                title,
+                severity,
+                overridden_from,
+                ..
+            } => {
+                let over = overridden_from
+                    .map(|s| format!(" (set by hand; the rules gave {s})"))
+                    .unwrap_or_default();
+                format!("{incident} declared: {title}, {severity}{over}")
+            }
+            Self::SeverityChanged { from, to, reason } => {
+                format!("severity {from} -> {to}: {reason}")
+            }
+            Self::TeamAssigned { team } => format!("team {team} assigned"),
+            Self::PhaseChanged {
+                from,
+                to,
+                forced,
+                open_gates,
+            } => match forced {
+                Some(reason) => format!(
+                    "phase {from} -> {to}, FORCED past open gate todos {} ({reason})",
+                    open_gates
+                        .iter()
+                        .map(|t| todo_ref(*t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!("phase {from} -> {to}"),
+            },
+            Self::MilestoneSet {
+                milestone,
+                at,
+                summary,
+                corrected_from,
+            } => {
+                let mut s = format!("milestone {milestone} at {}", time(*at));
+                if let Some(prev) = corrected_from {
+                    s.push_str(&format!(" (corrected from {})", time(*prev)));
+                }
+                if let Some(summary) = summary {
+                    s.push_str(&format!(": {summary}"));
+                }
+                s
+            }
+            Self::LogAttached {
+                name,
+                bytes,
+                redacted,
+            } => {
+                let n: usize = redacted.values().sum();
+                format!("log {name} attached ({bytes} bytes, {n} secrets redacted)")
+            }
+            Self::TodoAdded {
+                todo,
+                title,
+                owner,
+                priority,
+                ..
+            } => match owner {
+                Some(o) => format!("{} added ({priority}, {o}): {title}", todo_ref(*todo)),
+                None => format!("{} added ({priority}): {title}", todo_ref(*todo)),
+            },
+            Self::TodoClaimed { todo, owner } => {
+                format!("{} claimed by {owner}", todo_ref(*todo))
+            }
+            Self::TodoStatusChanged { todo, to, note, .. } => match note {
+                Some(n) => format!("{} {to}: {n}", todo_ref(*todo)),
+                None => format!("{} {to}", todo_ref(*todo)),
+            },
+            Self::TodoEdited { todo, changes } => {
+                format!("{} changed: {}", todo_ref(*todo), changes.join(", "))
+            }
+            Self::TodoEscalated {
+                todo,
+                level,
+                notify,
+                overdue_ms,
+            } => format!(
+                "{} overdue by {}: escalated to {notify} (step {level})",
+                todo_ref(*todo),
+                human(*overdue_ms)
+            ),
+            Self::UpdatePosted {
+                update,
+                status,
+                channels,
+            } => {
+                if channels.is_empty() {
+                    format!("stakeholder update #{update} ({status}), no channel configured")
+                } else {
+                    format!(
+                        "stakeholder update #{update} ({status}) to {}",
+                        channels.join(", ")
+                    )
+                }
+            }
+            Self::UpdateDue { due_at } => {
+                format!("stakeholder update due since {}", time(*due_at))
+            }
+            Self::NotificationSent {
+                notification,
+                channel,
+                attempts,
+            } => format!("notification #{notification} sent to {channel} (attempt {attempts})"),
+            Self::NotificationFailed {
+                notification,
+                channel,
+                attempts,
+                error,
+            } => format!(
+                "notification #{notification} to {channel} FAILED after {attempts} attempts: {error}"
+            ),
+            Self::PostmortemWritten { path, action_items } => {
+                format!("postmortem written to {path} ({action_items} action items)")
+            }
+        }
+    }
+}
