@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use warroom_agents::AgentProfile;
 use warroom_agents::profile::ProfileSpec;
-use warroom_model::{Catalogue, RoleSpec, TeamTypeSpec};
+use warroom_model::{
+    Catalogue, Phase, Policy, Priority, RoleSpec, Severity, Span, TeamTypeSpec, TodoKind,
+};
+use warroom_ops::ChannelSpec;
 
 use crate::AppError;
 
@@ -22,14 +25,44 @@ pub struct DeliveryConfig {
     pub restore_messages: usize,
 }
 
+/// What `--domain` implies.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainSpec {
+    pub team_type: String,
+    #[serde(default)]
+    pub security_review: bool,
+    #[serde(default)]
+    pub compliance: Vec<String>,
+}
+
+/// A todo every declared incident starts with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    pub title: String,
+    pub kind: TodoKind,
+    /// A role key.
+    pub owner: String,
+    pub priority: Priority,
+    pub gate: Option<Phase>,
+    pub due: Option<Span>,
+    /// `security-review`: only for incidents that need a security sign-off.
+    pub when: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigSpec {
     default_agent: String,
     delivery: DeliveryConfig,
+    channels: Vec<ChannelSpec>,
     roles: BTreeMap<String, RoleSpec>,
     team_types: BTreeMap<String, TeamTypeSpec>,
     agents: BTreeMap<String, ProfileSpec>,
+    policies: BTreeMap<String, Policy>,
+    domains: BTreeMap<String, DomainSpec>,
+    checklist: Vec<ChecklistItem>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +71,10 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub catalogue: Catalogue,
     pub agents: BTreeMap<String, AgentProfile>,
+    pub channels: Vec<ChannelSpec>,
+    pub policies: BTreeMap<String, Policy>,
+    pub domains: BTreeMap<String, DomainSpec>,
+    pub checklist: Vec<ChecklistItem>,
     /// The files laid over the defaults, in order.
     pub sources: Vec<PathBuf>,
 }
@@ -79,9 +116,16 @@ impl Config {
             delivery: spec.delivery,
             catalogue,
             agents,
+            channels: spec.channels,
+            policies: spec.policies,
+            domains: spec.domains,
+            checklist: spec.checklist,
             sources,
         };
         config.profile(&config.default_agent)?;
+        config
+            .check_incident_settings()
+            .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&config.sources))))?;
         Ok(config)
     }
 
@@ -94,6 +138,66 @@ impl Config {
         user.into_iter()
             .chain([project_dir.join("warroom.toml")])
             .collect()
+    }
+
+    /// The policy for a severity.
+    pub fn policy(&self, severity: Severity) -> Result<&Policy, AppError> {
+        self.policies.get(severity.policy_key()).ok_or_else(|| {
+            AppError::Config(format!(
+                "no policy for {severity} ([policies.{}])",
+                severity.policy_key()
+            ))
+        })
+    }
+
+    pub fn channel(&self, name: &str) -> Option<&ChannelSpec> {
+        self.channels.iter().find(|c| c.name == name)
+    }
+
+    fn check_incident_settings(&self) -> Result<(), String> {
+        for sev in Severity::ALL {
+            if !self.policies.contains_key(sev.policy_key()) {
+                return Err(format!(
+                    "no policy for {sev} ([policies.{}])",
+                    sev.policy_key()
+                ));
+            }
+        }
+        if let Some(key) = self
+            .policies
+            .keys()
+            .find(|k| k.parse::<Severity>().is_err())
+        {
+            return Err(format!(
+                "[policies.{key}] names no severity (use sev1 to sev4)"
+            ));
+        }
+        for channel in &self.channels {
+            channel.validate().map_err(|e| e.to_string())?;
+        }
+        for (name, domain) in &self.domains {
+            if !self.catalogue.team_types.contains_key(&domain.team_type) {
+                return Err(format!(
+                    "domain {name:?} names unknown team type {:?}",
+                    domain.team_type
+                ));
+            }
+        }
+        for item in &self.checklist {
+            if !self.catalogue.roles.contains_key(&item.owner) {
+                return Err(format!(
+                    "checklist todo {:?} is owned by unknown role {:?}",
+                    item.title, item.owner
+                ));
+            }
+            if let Some(when) = item.when.as_deref().filter(|w| *w != "security-review") {
+                return Err(format!(
+                    "checklist todo {:?}: unknown condition when = {when:?} (known: security-review)",
+                    item.title
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn profile(&self, name: &str) -> Result<&AgentProfile, AppError> {

@@ -75,6 +75,7 @@ impl App {
                 agent_cli: Some("sim"),
                 purpose: None,
                 scenario: Some("auth-hotfix"),
+                incident: None,
             },
         )?;
         progress(DemoStep::Deployed(&deploy));

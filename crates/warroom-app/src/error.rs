@@ -1,4 +1,7 @@
-use warroom_model::{CatalogueError, MessageError, NameError, TargetError};
+use warroom_model::incident::UnknownName;
+use warroom_model::incident::severity::ImpactError;
+use warroom_model::span::SpanError;
+use warroom_model::{CatalogueError, IncidentError, MessageError, NameError, TargetError};
 use warroom_store::StoreError;
 use warroom_tmux::TmuxError;
 
@@ -61,9 +64,11 @@ impl AppError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             AppError::BadInput { .. } | AppError::Config(_) => ErrorKind::BadInput,
-            AppError::Store(StoreError::TeamExists(_) | StoreError::WindowTaken { .. }) => {
-                ErrorKind::BadInput
-            }
+            AppError::Store(
+                StoreError::TeamExists(_)
+                | StoreError::WindowTaken { .. }
+                | StoreError::IncidentExists(_),
+            ) => ErrorKind::BadInput,
             _ => ErrorKind::Failed,
         }
     }
@@ -85,4 +90,13 @@ macro_rules! bad_input_from {
         }
     )*};
 }
-bad_input_from!(NameError, TargetError, MessageError, CatalogueError);
+bad_input_from!(
+    NameError,
+    TargetError,
+    MessageError,
+    CatalogueError,
+    IncidentError,
+    ImpactError,
+    UnknownName,
+    SpanError
+);

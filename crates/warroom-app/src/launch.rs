@@ -6,7 +6,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use warroom_agents::{AgentState, wait_until_idle};
-use warroom_model::{AgentId, EventKind, MessageText, RosterEntry, Sender, TeamName, briefing};
+use warroom_model::{
+    AgentId, EventKind, IncidentEvent, MessageText, Milestone, RosterEntry, Sender, TeamName,
+    briefing,
+};
 use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, Spawn};
 
@@ -29,10 +32,13 @@ struct Plan {
     argv: Vec<String>,
 }
 
+#[derive(Default, Clone, Copy)]
 pub struct DeployOptions<'a> {
     pub agent_cli: Option<&'a str>,
     pub purpose: Option<&'a str>,
     pub scenario: Option<&'a str>,
+    /// The incident the team works on; see `incident_for_team` when unset.
+    pub incident: Option<i64>,
 }
 
 impl App {
@@ -44,9 +50,20 @@ impl App {
         team_name: &str,
         options: &DeployOptions<'_>,
     ) -> Result<DeployResult, AppError> {
+        let roles = self.config.catalogue.compose(team_type, size)?;
+        self.deploy_roles(team_type, &roles, team_name, options)
+    }
+
+    /// Deploys a team of these roles (window 0 first) for an incident.
+    pub(crate) fn deploy_roles(
+        &self,
+        team_type: &str,
+        roles: &[String],
+        team_name: &str,
+        options: &DeployOptions<'_>,
+    ) -> Result<DeployResult, AppError> {
         let started = Instant::now();
         let name = TeamName::new(team_name)?;
-        let roles = self.config.catalogue.compose(team_type, size)?;
         let existing = self.store().team_by_name(name.as_str())?;
         if existing.is_some_and(|t| t.ended_at.is_none()) {
             return Err(
@@ -71,6 +88,7 @@ impl App {
         let actor = self.actor()?.label();
         let project_dir = self.project_dir.to_string_lossy().into_owned();
         let socket = self.tmux.socket().to_string();
+        let mut incident = self.incident_for_team(name.as_str(), options.incident)?;
         let (team, agents) = self.write(&actor, |tx| {
             let team = tx.create_team(&NewTeam {
                 name: name.as_str(),
@@ -79,6 +97,16 @@ impl App {
                 purpose: options.purpose,
                 tmux_socket: &socket,
             })?;
+            let mut events = Vec::new();
+            if incident.id == 0 {
+                incident = tx.create_incident(&incident, Some(team.id))?;
+                events.push(crate::incident::declared_event(&incident));
+            }
+            incident.team = Some(team.name.clone());
+            events.push(IncidentEvent::TeamAssigned {
+                team: team.name.clone(),
+            });
+            tx.save_incident(&incident, Some(team.id), &events)?;
             let agents = plans
                 .iter()
                 .enumerate()
@@ -97,6 +125,17 @@ impl App {
         };
         let agents = self.store().agents(team.id)?;
         let launched = self.ready_and_brief(&client, &team, &agents)?;
+        if launched.iter().all(LaunchedAgent::ok) {
+            self.change_incident(&incident.reference(), |incident, _, now, actor| {
+                Ok((
+                    incident
+                        .mark(Milestone::TeamReady, now, actor)
+                        .into_iter()
+                        .collect(),
+                    (),
+                ))
+            })?;
+        }
         Ok(DeployResult {
             team: team.name.clone(),
             tmux_socket: self.tmux.socket().to_string(),
@@ -391,13 +430,20 @@ impl App {
             name: agent.display_name.clone(),
         };
         let spec = self.config.catalogue.role(&agent.role)?.1;
-        Ok(briefing(
+        let roles = &self.config.catalogue.roles;
+        let mut text = briefing(
             &team.name,
             &me,
             spec,
             &roster,
             team.purpose.as_deref(),
-        ))
+            |r| roles.get(r).is_some_and(|s| s.may_change_production),
+        );
+        if let Some(section) = self.incident_briefing(team, agent)? {
+            text.push('\n');
+            text.push_str(&section);
+        }
+        Ok(text)
     }
 
     fn restored_context(&self, team: &TeamRecord, agent: &AgentRecord) -> Result<String, AppError> {
@@ -434,7 +480,7 @@ impl App {
         Ok(text)
     }
 
-    fn stored_agent(&self, id: AgentId) -> Result<AgentRecord, AppError> {
+    pub(crate) fn stored_agent(&self, id: AgentId) -> Result<AgentRecord, AppError> {
         self.store()
             .agent(id)?
             .ok_or_else(|| AppError::Store(StoreError::Corrupt(format!("{id} vanished"))))

@@ -2,24 +2,38 @@
 //! the dashboard) call these; none of them talks to tmux or SQL directly.
 
 mod app;
+mod comms;
 pub mod config;
 mod demo;
+mod document;
 mod error;
+mod escalate;
+pub mod incident;
+mod incident_views;
 pub mod launch;
 mod messages;
+pub mod postmortem;
 mod report;
 mod resolve;
 mod send;
 mod teams;
+pub mod todos;
 mod views;
 
 pub use app::{App, AppOptions, Clock};
+pub use comms::UpdateInput;
 pub use config::Config;
 pub use demo::{DemoOptions, DemoResult, DemoStep};
 pub use error::{AppError, ErrorKind};
+pub use incident::DeclareOptions;
+pub use incident_views::{
+    DeclareResult, IncidentView, LogView, MilestoneView, TodoView, UpdateResult,
+};
 pub use launch::DeployOptions;
 pub use messages::ExportFormat;
+pub use postmortem::DocFormat;
 pub use report::{ReportData, render_incident_report};
+pub use todos::{TodoAdd, TodoChange};
 pub use views::{
     AgentView, BroadcastResult, DeployResult, LaunchedAgent, MessageResult, MessageView,
     RestartResult, TeamStatus, TeamView,

@@ -38,16 +38,44 @@ impl App {
             .iter()
             .map(|a| self.agent_view(&record, a))
             .collect();
-        let events = self.store().events(record.id)?;
+        let incident_id = self.store().incident_of_team(record.id)?;
+        let incident = match incident_id {
+            Some(id) => {
+                self.evaluate(id)?;
+                self.flush_notifications(id)?;
+                Some(self.load_incident(id)?.0)
+            }
+            None => None,
+        };
+        let events = match &incident {
+            Some(i) => self.store().incident_events(i.id, Some(record.id))?,
+            None => self.store().events(record.id)?,
+        };
         let messages = self.message_views(&record, 0)?;
         let now = self.now();
-        let text = render_incident_report(&ReportData {
+        let mut text = render_incident_report(&ReportData {
             team: &view,
             agents: &agents,
             events: &events,
             messages: &messages,
             generated_at: now,
         });
+        if let Some(incident) = &incident {
+            // The incident's sections go right under the title.
+            let mut doc = crate::document::Document::new("");
+            doc.sections = self.incident_sections(incident)?;
+            let sections = doc.to_markdown();
+            let sections = sections.trim_start_matches("# \n");
+            let split = text.find("\n\n").map_or(text.len(), |i| i + 1);
+            text.insert_str(
+                split,
+                &format!(
+                    "\nIncident {}: {}\n{sections}",
+                    incident.reference(),
+                    incident.title
+                ),
+            );
+        }
         let path = match output {
             Some(p) => p.to_owned(),
             None => {

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use std::os::unix::process::CommandExt;
 use warroom_agents::{DeliveryOptions, deliver};
-use warroom_model::{Envelope, EventKind, MessageText, Outcome, Sender};
+
+use warroom_model::{Envelope, EventKind, MessageText, Outcome, Sender, Transport};
 use warroom_store::{AgentRecord, MessageKind, NewMessage, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId};
 
@@ -113,11 +115,9 @@ impl App {
         kind: MessageKind,
         body: &MessageText,
     ) -> Result<MessageResult, AppError> {
-        let profile = self.config.profile(&agent.cli)?;
         let options = self.delivery_options();
         let _lock = self.agent_lock(agent.id, options.wait_idle)?;
-        let actor = sender.label();
-        let message_id = self.write(&actor, |tx| {
+        let message_id = self.write(&sender.label(), |tx| {
             Ok(tx.create_message(&NewMessage {
                 team_id: team.id,
                 kind,
@@ -126,6 +126,94 @@ impl App {
                 body: body.as_str(),
             })?)
         })?;
+        self.deliver_recorded(client, team, agent, sender, message_id, body)
+    }
+
+    /// Records a message from warroom itself as pending and hands its
+    /// delivery to a background process, so the command that decided to send
+    /// it (perhaps run by that very agent, which is busy until it returns)
+    /// never waits for the recipient.
+    pub(crate) fn queue_system_message(
+        &self,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+        text: &str,
+    ) -> Result<i64, AppError> {
+        let body = MessageText::new(text)?;
+        let id = self.write("warroom", |tx| {
+            Ok(tx.create_message(&NewMessage {
+                team_id: team.id,
+                kind: MessageKind::Message,
+                sender: &Sender::System,
+                recipient: agent.id,
+                body: body.as_str(),
+            })?)
+        })?;
+        let spawned = std::process::Command::new(&self.warroom_exe)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--tmux-socket")
+            .arg(self.tmux.socket().to_string())
+            .args(["agent", "deliver-queued", &id.to_string()])
+            .env_remove("WARROOM_AGENT_ID")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn();
+        if let Err(e) = spawned {
+            self.write("warroom", |tx| {
+                Ok(tx.finish_message(
+                    id,
+                    Outcome::Failed,
+                    Transport::for_text(body.as_str(), usize::MAX),
+                    Some(&format!("could not start the delivery process: {e}")),
+                )?)
+            })?;
+        }
+        Ok(id)
+    }
+
+    /// `agent deliver-queued <message-id>` (hidden): delivers a message that
+    /// was recorded as pending. A message already delivered is left alone.
+    pub fn deliver_queued(&self, message_id: i64) -> Result<MessageResult, AppError> {
+        let found = self.store().message(message_id)?;
+        let message =
+            found.ok_or_else(|| AppError::bad_input(format!("no message #{message_id}")))?;
+        let agent = self.stored_agent(message.recipient)?;
+        let team = self.store().team(agent.team_id)?.ok_or_else(|| {
+            AppError::Store(warroom_store::StoreError::Corrupt(format!(
+                "{} has no team",
+                agent.id
+            )))
+        })?;
+        let options = self.delivery_options();
+        let _lock = self.agent_lock(agent.id, options.wait_idle)?;
+        let current = self.store().message(message_id)?;
+        if current.is_some_and(|m| m.outcome != Outcome::Pending) {
+            return Err(AppError::bad_input(format!(
+                "message #{message_id} was already delivered"
+            )));
+        }
+        let body = MessageText::new(&message.body)?;
+        let client = self.control(&team)?;
+        self.deliver_recorded(&client, &team, &agent, &Sender::System, message_id, &body)
+    }
+
+    /// Types a recorded message into the agent's pane and records how it
+    /// ended. The caller holds the agent's lock.
+    fn deliver_recorded(
+        &self,
+        client: &ControlClient,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+        sender: &Sender,
+        message_id: i64,
+        body: &MessageText,
+    ) -> Result<MessageResult, AppError> {
+        let profile = self.config.profile(&agent.cli)?;
+        let options = self.delivery_options();
+        let actor = sender.label();
         let envelope = Envelope::new(message_id, sender, body);
         let delivery = match agent.pane_id.as_deref().map(PaneId::new) {
             Some(Ok(pane)) => deliver(&self.tmux, client, &pane, profile, &envelope, &options),

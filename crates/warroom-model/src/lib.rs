@@ -11,15 +11,17 @@ pub mod span;
 pub mod target;
 
 pub use event::{Event, EventKind};
-pub use message::{
-    Envelope, MAX_MESSAGE_BYTES, MessageError, MessageText, Outcome, Sender, Transport,
-};
-pub use names::{AgentId, NameError, TeamName};
-pub use roles::{Catalogue, CatalogueError, RoleSpec, RosterEntry, TeamTypeSpec, briefing};
 pub use incident::todo::{Owner, Priority, Todo, TodoKind, TodoStatus, parse_todo_ref, todo_ref};
 pub use incident::{
     Impact, Incident, IncidentError, IncidentEvent, Milestone, Phase, Policy, Severity,
     incident_ref, parse_incident_ref,
+};
+pub use message::{
+    Envelope, MAX_MESSAGE_BYTES, MessageError, MessageText, Outcome, Sender, Transport,
+};
+pub use names::{AgentId, NameError, TeamName};
+pub use roles::{
+    Catalogue, CatalogueError, RoleSpec, RosterEntry, TeamTypeSpec, briefing, production_holder,
 };
 pub use span::Span;
 pub use target::{Target, TargetError};

@@ -126,7 +126,10 @@ mod tests {
     use proptest::prelude::*;
 
     const SECRETS: &[(&str, &str)] = &[
-        ("jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        (
+            "jwt",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        ),
         ("aws", "AKIAIOSFODNN7EXAMPLE"),
         ("github", "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"),
         ("slack", "xoxb-1234567890-abcdefghijkl"),
@@ -142,7 +145,11 @@ mod tests {
             let line = format!("2026-11-22 ERROR auth failed using {secret} for user 7");
             let r = redact(&line);
             assert!(!r.text.contains(secret), "{name} survived: {}", r.text);
-            assert!(r.text.contains("user 7"), "{name} took too much: {}", r.text);
+            assert!(
+                r.text.contains("user 7"),
+                "{name} took too much: {}",
+                r.text
+            );
             assert!(r.count() >= 1, "{name}");
         }
     }
@@ -159,7 +166,9 @@ mod tests {
 
     #[test]
     fn assignments_and_headers_lose_their_values() {
-        let r = redact("DB_PASSWORD=s3cr3t-value api_key: \"abcd1234efgh\" Authorization: Bearer abcdefghijklmnopqrstuvwxyz");
+        let r = redact(
+            "DB_PASSWORD=s3cr3t-value api_key: \"abcd1234efgh\" Authorization: Bearer abcdefghijklmnopqrstuvwxyz",
+        );
         assert!(!r.text.contains("s3cr3t-value"), "{}", r.text);
         assert!(!r.text.contains("abcd1234efgh"), "{}", r.text);
         assert!(!r.text.contains("abcdefghijklmnopqrstuvwxyz"), "{}", r.text);

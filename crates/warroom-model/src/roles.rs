@@ -32,6 +32,10 @@ pub struct RoleSpec {
     pub aliases: Vec<String>,
     /// What the role owns during an emergency.
     pub owns: String,
+    /// How the role reports during an incident: the warroom commands it
+    /// calls. `{incident}` stands for the incident's id.
+    #[serde(default)]
+    pub reports: String,
     /// Only the role that carries out deploys may change production.
     #[serde(default)]
     pub may_change_production: bool,
@@ -148,12 +152,25 @@ impl Catalogue {
 
 /// The briefing an agent starts with: who it is, what it owns, who its
 /// teammates are, and how it reports (the warroom commands it should call).
+/// The one agent of a team allowed to change production: the deployment
+/// engineer when the team has one, else the first other role allowed to.
+pub fn production_holder<'r>(
+    roster: &'r [RosterEntry],
+    may_change_production: impl Fn(&str) -> bool,
+) -> Option<&'r RosterEntry> {
+    roster
+        .iter()
+        .find(|r| r.role == "deployment-engineer" && may_change_production(&r.role))
+        .or_else(|| roster.iter().find(|r| may_change_production(&r.role)))
+}
+
 pub fn briefing(
     team: &str,
     me: &RosterEntry,
     spec: &RoleSpec,
     roster: &[RosterEntry],
     purpose: Option<&str>,
+    may_change_production: impl Fn(&str) -> bool,
 ) -> String {
     let mut out = format!(
         "BRIEFING. You are the {name} ({role}) of emergency team {team}, window {window}.\n\
@@ -163,8 +180,8 @@ pub fn briefing(
         window = me.window,
         owns = spec.owns,
     );
-    if spec.may_change_production {
-        out.push_str("You are the only role that may change production, and only through the agreed runbook.\n");
+    if production_holder(roster, may_change_production).is_some_and(|h| h.window == me.window) {
+        out.push_str("You are the only agent of this team that may change production, and only through the agreed runbook, after a person approves.\n");
     } else {
         out.push_str("You must not change production: deliver code as a branch for review; the deployment role ships it.\n");
     }
@@ -296,13 +313,14 @@ mod tests {
             &c.roles["devops-engineer"],
             &roster,
             Some("fix auth"),
+            |r| c.roles[r].may_change_production,
         );
         assert!(
             text.contains(
                 "DevOps Engineer (devops-engineer) of emergency team auth-hotfix, window 1"
             )
         );
-        assert!(text.contains("only role that may change production"));
+        assert!(text.contains("only agent of this team that may change production"));
         assert!(text.contains("auth-hotfix:2 Project Manager [project-manager]"));
         assert!(text.contains("auth-hotfix:1 DevOps Engineer [devops-engineer] (you)"));
         assert!(text.contains("Mission: fix auth"));
@@ -313,7 +331,34 @@ mod tests {
             &c.roles["senior-backend-developer"],
             &roster,
             None,
+            |r| c.roles[r].may_change_production,
         );
         assert!(dev.contains("must not change production"));
+    }
+
+    #[test]
+    fn a_deployment_engineer_takes_production_from_devops() {
+        let roster = [
+            RosterEntry {
+                window: 0,
+                role: "devops-engineer".into(),
+                name: "D".into(),
+            },
+            RosterEntry {
+                window: 1,
+                role: "deployment-engineer".into(),
+                name: "E".into(),
+            },
+        ];
+        let allowed = |r: &str| r == "devops-engineer" || r == "deployment-engineer";
+        assert_eq!(
+            production_holder(&roster, allowed).map(|r| r.window),
+            Some(1)
+        );
+        assert_eq!(
+            production_holder(&roster[..1], allowed).map(|r| r.window),
+            Some(0)
+        );
+        assert!(production_holder(&roster, |_| false).is_none());
     }
 }

@@ -93,7 +93,47 @@ fn notification(r: &Row<'_>) -> rusqlite::Result<NotificationRecord> {
 const NOTIFICATION_COLS: &str = "id, incident_id, channel, subject, payload, status, attempts, \
                                  last_error, created_at, finished_at";
 
+fn incident(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> Result<Option<(Incident, Option<i64>)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT doc, team_id FROM incidents WHERE id = ?1",
+            [id],
+            |r| Ok((doc(r, 0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+fn todos(conn: &rusqlite::Connection, incident_id: i64) -> Result<Vec<Todo>, StoreError> {
+    let mut stmt = conn.prepare("SELECT doc FROM todos WHERE incident_id = ?1 ORDER BY id")?;
+    let rows = stmt
+        .query_map([incident_id], |r| doc(r, 0))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+fn todo(conn: &rusqlite::Connection, id: i64) -> Result<Option<Todo>, StoreError> {
+    Ok(conn
+        .query_row("SELECT doc FROM todos WHERE id = ?1", [id], |r| doc(r, 0))
+        .optional()?)
+}
+
 impl Tx<'_> {
+    /// Reads inside the transaction, for read-modify-write.
+    pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<i64>)>, StoreError> {
+        incident(self.conn(), id)
+    }
+
+    pub fn todos(&self, incident_id: i64) -> Result<Vec<Todo>, StoreError> {
+        todos(self.conn(), incident_id)
+    }
+
+    pub fn todo(&self, id: i64) -> Result<Option<Todo>, StoreError> {
+        todo(self.conn(), id)
+    }
+
     /// Stores a new incident; its id is assigned here.
     pub fn create_incident(
         &mut self,
@@ -279,14 +319,7 @@ impl Tx<'_> {
 
 impl Store {
     pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<i64>)>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT doc, team_id FROM incidents WHERE id = ?1",
-                [id],
-                |r| Ok((doc(r, 0)?, r.get(1)?)),
-            )
-            .optional()?)
+        incident(&self.conn, id)
     }
 
     /// The open incident with that slug, else the latest closed one.
@@ -326,20 +359,11 @@ impl Store {
     }
 
     pub fn todos(&self, incident_id: i64) -> Result<Vec<Todo>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT doc FROM todos WHERE incident_id = ?1 ORDER BY id")?;
-        let rows = stmt
-            .query_map([incident_id], |r| doc(r, 0))?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        todos(&self.conn, incident_id)
     }
 
     pub fn todo(&self, id: i64) -> Result<Option<Todo>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT doc FROM todos WHERE id = ?1", [id], |r| doc(r, 0))
-            .optional()?)
+        todo(&self.conn, id)
     }
 
     pub fn attachments(&self, incident_id: i64) -> Result<Vec<AttachmentRecord>, StoreError> {

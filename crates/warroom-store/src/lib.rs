@@ -14,9 +14,7 @@ mod records;
 mod write;
 
 pub use error::StoreError;
-pub use incidents::{
-    AttachmentRecord, NotificationRecord, NotificationStatus, UpdateRecord,
-};
+pub use incidents::{AttachmentRecord, NotificationRecord, NotificationStatus, UpdateRecord};
 pub use records::{
     AgentRecord, MessageKind, MessageRecord, NewAgent, NewMessage, NewTeam, TeamRecord,
 };

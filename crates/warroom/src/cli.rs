@@ -52,6 +52,21 @@ pub enum Command {
     /// Project-manager actions: reports.
     #[command(subcommand)]
     Pm(PmCommand),
+    /// Incidents: declare, status, update, milestone, phase, severity, close, list, logs.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// The emergency to-do list: add, list, claim, update, done, block.
+    #[command(subcommand)]
+    Todo(TodoCommand),
+    /// Write the postmortem draft of a resolved incident; prints its path.
+    Postmortem {
+        incident: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: DocFormatArg,
+        /// Where to write it (default: the data directory's reports/).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Attach your terminal to a team's tmux session.
     Attach { team: String },
     /// Run the seed's auth-hotfix scenario end to end with simulated agents.
@@ -76,9 +91,185 @@ pub struct QuickDeploy {
     /// What the team is for (otherwise the first broadcast says it).
     #[arg(long)]
     pub purpose: Option<String>,
+    /// The incident this team works on (INC-N); by default the only open
+    /// incident without a team, else a new one.
+    #[arg(long, value_name = "INCIDENT")]
+    pub incident: Option<String>,
     /// The scenario simulated agents follow.
     #[arg(long, hide = true)]
     pub scenario: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DocFormatArg {
+    Md,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct Declare {
+    /// What is broken, as people will read it ("Auth returns 500").
+    pub title: String,
+    /// users=N,revenue_per_min=N,availability=down|degraded,data_loss,security
+    #[arg(long, value_name = "IMPACT")]
+    pub impact: Option<String>,
+    /// auth, payments, healthcare, data, frontend, security, ...
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// SEV1..SEV4, overriding the assessment (the override is recorded).
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// A log to attach; secrets are redacted before it is stored.
+    #[arg(long = "log", value_name = "FILE")]
+    pub logs: Vec<PathBuf>,
+    /// A compliance regime the fix must keep (PCI-DSS, HIPAA); repeatable.
+    #[arg(long)]
+    pub compliance: Vec<String>,
+    /// The incident's short name, which also names its team's tmux session.
+    #[arg(long)]
+    pub slug: Option<String>,
+    /// When it was detected (RFC 3339), if before now.
+    #[arg(long, value_name = "TIME")]
+    pub detected_at: Option<String>,
+    /// Deploy the team the severity and domain call for.
+    #[arg(long)]
+    pub deploy: bool,
+    /// The team type for --deploy (default: the domain's).
+    #[arg(long)]
+    pub team_type: Option<String>,
+    /// The agent CLI for every agent of the team.
+    #[arg(long, value_name = "CLI")]
+    pub agent: Option<String>,
+    #[arg(long, hide = true)]
+    pub scenario: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Declare an incident; prints its id, severity and why.
+    Declare(Declare),
+    /// Phase, clocks against targets, open todos and due updates.
+    Status { incident: String },
+    /// Post a stakeholder update (conditions, actions, needs) to the severity's audiences.
+    Update {
+        incident: String,
+        /// investigating, identified, monitoring or resolved.
+        #[arg(long)]
+        status: Option<String>,
+        /// What changed, in a sentence or two.
+        text: String,
+        /// Where things stand (default: from the incident).
+        #[arg(long)]
+        conditions: Option<String>,
+        /// What is being done (default: the todos in progress); repeatable.
+        #[arg(long = "action")]
+        actions: Vec<String>,
+        /// What the response needs (default: the blocked todos); repeatable.
+        #[arg(long = "need")]
+        needs: Vec<String>,
+    },
+    /// Record a milestone: detected, acknowledged, team-ready, triaged, root-cause, fix-ready, fix-deployed, mitigated, resolved.
+    Milestone {
+        incident: String,
+        milestone: String,
+        summary: Option<String>,
+        /// When it happened (RFC 3339), if not now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Change a milestone already set (the old time is kept in the log).
+        #[arg(long)]
+        correct: bool,
+    },
+    /// Move to a phase: triage, investigating, fixing, validating, deploying, monitoring, resolved.
+    Phase {
+        incident: String,
+        phase: String,
+        /// Go past open gate todos; the reason is recorded.
+        #[arg(long, value_name = "REASON")]
+        force: Option<String>,
+    },
+    /// Re-assess the severity; its policy applies from now.
+    Severity {
+        incident: String,
+        severity: String,
+        reason: String,
+    },
+    /// Close a resolved incident (a postmortem first, where the policy asks for one).
+    Close {
+        incident: String,
+        /// Close without the required postmortem; the reason is recorded.
+        #[arg(long, value_name = "REASON")]
+        force: Option<String>,
+    },
+    /// Open incidents (all with --all).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print the logs attached to an incident (as stored: redacted).
+    Logs { incident: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TodoCommand {
+    /// Add a todo: `todo add INC-1 "Check the pool" --owner backend --priority P0`.
+    Add {
+        incident: String,
+        title: String,
+        /// A role (pm), an agent (team:1, ag-3), `me`, or a person's name.
+        #[arg(long)]
+        owner: Option<String>,
+        /// P0..P3 (default P1).
+        #[arg(long)]
+        priority: Option<String>,
+        /// Due in (15m, 2h); default from the severity's policy.
+        #[arg(long)]
+        due: Option<String>,
+        /// The phase this todo must be done before the incident leaves.
+        #[arg(long)]
+        gate: Option<String>,
+        /// investigate, mitigate, fix, validate, deploy, communicate, sign-off, prevent, process, other.
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// A todo that must be done first; repeatable.
+        #[arg(long, value_name = "TODO")]
+        after: Vec<String>,
+    },
+    /// The incident's open todos (every one with --all).
+    List {
+        incident: String,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Take a todo: you own it and it is in progress.
+    Claim { todo: String },
+    /// Change a todo.
+    Update {
+        todo: String,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        priority: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark a todo done.
+    Done {
+        todo: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Even though todos it waits for are open.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Mark a todo blocked, saying on what.
+    Block { todo: String, reason: String },
 }
 
 /// A message: given as an argument, `-` for standard input, or `--file`.
@@ -141,6 +332,9 @@ pub enum AgentCommand {
         #[arg(long)]
         restore_context: bool,
     },
+    /// Deliver a message recorded as pending (run by warroom in the background).
+    #[command(hide = true)]
+    DeliverQueued { message: i64 },
     /// The team's message log: sender, recipient, time and delivery outcome.
     Messages {
         team: String,

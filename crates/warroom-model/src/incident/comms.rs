@@ -55,12 +55,14 @@ pub fn compose(
     author: &str,
     at: Millis,
 ) -> StakeholderUpdate {
-    let status = draft.status.unwrap_or(match incident.phase.public_status() {
-        "identified" => UpdateStatus::Identified,
-        "monitoring" => UpdateStatus::Monitoring,
-        "resolved" => UpdateStatus::Resolved,
-        _ => UpdateStatus::Investigating,
-    });
+    let status = draft
+        .status
+        .unwrap_or(match incident.phase.public_status() {
+            "identified" => UpdateStatus::Identified,
+            "monitoring" => UpdateStatus::Monitoring,
+            "resolved" => UpdateStatus::Resolved,
+            _ => UpdateStatus::Investigating,
+        });
     let actions = if draft.actions.is_empty() {
         todos
             .iter()

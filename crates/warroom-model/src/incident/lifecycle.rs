@@ -1,8 +1,8 @@
 //! Phases an incident moves through, and the milestones whose timestamps
 //! every metric is computed from.
 
-use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::Millis;
 

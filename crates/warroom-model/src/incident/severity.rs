@@ -159,14 +159,13 @@ impl Impact {
                     impact.revenue_per_min = Some(n);
                 }
                 "availability" => {
-                    impact.availability = Some(
-                        match value.map(str::to_ascii_lowercase).as_deref() {
+                    impact.availability =
+                        Some(match value.map(str::to_ascii_lowercase).as_deref() {
                             Some("down") => Availability::Down,
                             Some("degraded") => Availability::Degraded,
                             Some("up") => Availability::Up,
                             _ => return Err(bad("use down, degraded or up")),
-                        },
-                    );
+                        });
                 }
                 "data_loss" => impact.data_loss = flag(value)?,
                 "security" => impact.security = flag(value)?,
@@ -347,7 +346,10 @@ mod tests {
             Impact::parse("availability=sideways"),
             Err(ImpactError::Value { .. })
         ));
-        assert!(matches!(Impact::parse("color=red"), Err(ImpactError::Key(_))));
+        assert!(matches!(
+            Impact::parse("color=red"),
+            Err(ImpactError::Key(_))
+        ));
         assert!(matches!(
             Impact::parse("revenue_per_min=-3"),
             Err(ImpactError::Value { .. })
@@ -356,7 +358,11 @@ mod tests {
 
     #[test]
     fn severities_parse_loosely_and_print_strictly() {
-        for (text, want) in [("sev1", Severity::Sev1), ("SEV-2", Severity::Sev2), ("3", Severity::Sev3)] {
+        for (text, want) in [
+            ("sev1", Severity::Sev1),
+            ("SEV-2", Severity::Sev2),
+            ("3", Severity::Sev3),
+        ] {
             assert_eq!(text.parse::<Severity>().expect("parses"), want);
         }
         assert!("SEV5".parse::<Severity>().is_err());

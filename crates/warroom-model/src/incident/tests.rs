@@ -1,6 +1,6 @@
 use super::*;
 use crate::incident::clocks::{ClockStatus, clocks};
-use crate::incident::policy::{TodoDue, Targets};
+use crate::incident::policy::{Targets, TodoDue};
 use crate::span::Span;
 
 const MIN: Millis = 60_000;
@@ -62,9 +62,21 @@ fn incident() -> Incident {
 fn milestones_are_set_once_then_corrected_on_purpose() {
     let mut i = incident();
     let ev = i
-        .set_milestone(Milestone::RootCause, 5 * MIN, Some("pool".into()), "dev", false)
+        .set_milestone(
+            Milestone::RootCause,
+            5 * MIN,
+            Some("pool".into()),
+            "dev",
+            false,
+        )
         .expect("sets");
-    assert!(matches!(ev, IncidentEvent::MilestoneSet { corrected_from: None, .. }));
+    assert!(matches!(
+        ev,
+        IncidentEvent::MilestoneSet {
+            corrected_from: None,
+            ..
+        }
+    ));
     let again = i.set_milestone(Milestone::RootCause, 6 * MIN, None, "dev", false);
     assert!(matches!(again, Err(IncidentError::AlreadySet { .. })));
     let ev = i
@@ -85,7 +97,11 @@ fn an_out_of_order_milestone_is_refused_and_nothing_changes() {
         .expect_err("resolved before declared");
     assert!(matches!(
         err,
-        IncidentError::Order { earlier: Milestone::Declared, later: Milestone::Resolved, .. }
+        IncidentError::Order {
+            earlier: Milestone::Declared,
+            later: Milestone::Resolved,
+            ..
+        }
     ));
     assert_eq!(i, before);
 }
@@ -101,7 +117,10 @@ fn gate_todos_hold_the_phase_until_done_or_forced() {
     let err = i
         .move_to(Phase::Deploying, 4 * MIN, "x", &gates, None)
         .expect_err("gated");
-    assert_eq!(err.to_string(), "validating cannot close while its gate todos are open: T-7");
+    assert_eq!(
+        err.to_string(),
+        "validating cannot close while its gate todos are open: T-7"
+    );
     assert_eq!(i.phase, Phase::Validating);
     let events = i
         .move_to(Phase::Deploying, 4 * MIN, "x", &gates, Some("CTO approved"))
@@ -149,19 +168,34 @@ fn clocks_turn_amber_then_red_and_stop_at_their_milestone() {
             .expect("clock")
     };
     // Root cause: 15 min from declared (1 min).
-    assert_eq!(read(&i, MIN + 10 * MIN, "root_cause").status, ClockStatus::Green);
-    assert_eq!(read(&i, MIN + 12 * MIN, "root_cause").status, ClockStatus::Amber);
-    assert_eq!(read(&i, MIN + 16 * MIN, "root_cause").status, ClockStatus::Red);
+    assert_eq!(
+        read(&i, MIN + 10 * MIN, "root_cause").status,
+        ClockStatus::Green
+    );
+    assert_eq!(
+        read(&i, MIN + 12 * MIN, "root_cause").status,
+        ClockStatus::Amber
+    );
+    assert_eq!(
+        read(&i, MIN + 16 * MIN, "root_cause").status,
+        ClockStatus::Red
+    );
     i.set_milestone(Milestone::RootCause, MIN + 14 * MIN, None, "d", false)
         .expect("set");
     let c = read(&i, MIN + 60 * MIN, "root_cause");
-    assert_eq!((c.status, c.elapsed_ms), (ClockStatus::Green, Some(14 * MIN)));
+    assert_eq!(
+        (c.status, c.elapsed_ms),
+        (ClockStatus::Green, Some(14 * MIN))
+    );
     // Acknowledge counts from detected (0).
     assert_eq!(read(&i, 6 * MIN, "acknowledge").status, ClockStatus::Red);
     // Resolved without a team: that clock does not apply.
     i.move_to(Phase::Resolved, 30 * MIN, "x", &[], None)
         .expect("resolve");
-    assert_eq!(read(&i, 90 * MIN, "team").status, ClockStatus::NotApplicable);
+    assert_eq!(
+        read(&i, 90 * MIN, "team").status,
+        ClockStatus::NotApplicable
+    );
 }
 
 #[test]

@@ -139,7 +139,9 @@ impl Todo {
             .iter()
             .enumerate()
             .map(|(i, step)| (i as u32 + 1, step))
-            .filter(|(level, step)| *level > self.escalation_level && now >= due + step.after.millis())
+            .filter(|(level, step)| {
+                *level > self.escalation_level && now >= due + step.after.millis()
+            })
             .collect()
     }
 }
@@ -172,14 +174,19 @@ mod tests {
     }
 
     fn ladder() -> Vec<EscalationStep> {
-        ["owner", "project-manager", "incident-commander", "stakeholders"]
-            .iter()
-            .enumerate()
-            .map(|(i, n)| EscalationStep {
-                after: Span::from_mins(5 * i as i64),
-                notify: (*n).into(),
-            })
-            .collect()
+        [
+            "owner",
+            "project-manager",
+            "incident-commander",
+            "stakeholders",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| EscalationStep {
+            after: Span::from_mins(5 * i as i64),
+            notify: (*n).into(),
+        })
+        .collect()
     }
 
     #[test]
@@ -194,7 +201,9 @@ mod tests {
         assert!(t.escalations_due(&ladder, 60_000 + 299_999).is_empty());
         let due = t.escalations_due(&ladder, 60_000 + 600_000);
         assert_eq!(
-            due.iter().map(|(l, s)| (*l, s.notify.as_str())).collect::<Vec<_>>(),
+            due.iter()
+                .map(|(l, s)| (*l, s.notify.as_str()))
+                .collect::<Vec<_>>(),
             [(2, "project-manager"), (3, "incident-commander")]
         );
         t.escalation_level = 4;

@@ -22,6 +22,15 @@ pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
             }
             fail_if(!result.outcome.is_success())
         }
+        AgentCommand::DeliverQueued { message } => {
+            let result = app.deliver_queued(*message)?;
+            if as_json {
+                json(&result)?;
+            } else {
+                println!("{}", message_result(&result));
+            }
+            fail_if(!result.outcome.is_success())
+        }
         AgentCommand::SendAll { team, input } => {
             broadcast(app, team, &read_message(input)?, as_json)
         }

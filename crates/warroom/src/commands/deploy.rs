@@ -10,6 +10,11 @@ use crate::context;
 use crate::output::{agent_cli, json, message_result};
 
 pub fn quick_deploy(app: &App, args: &QuickDeploy, as_json: bool) -> Result<()> {
+    let incident = args
+        .incident
+        .as_deref()
+        .map(|i| app.incident_id(i))
+        .transpose()?;
     let result = app.quick_deploy(
         &args.team_type,
         args.size,
@@ -18,6 +23,7 @@ pub fn quick_deploy(app: &App, args: &QuickDeploy, as_json: bool) -> Result<()> 
             agent_cli: args.agent.as_deref(),
             purpose: args.purpose.as_deref(),
             scenario: args.scenario.as_deref(),
+            incident,
         },
     )?;
     if as_json {

@@ -2,6 +2,7 @@
 
 mod agent;
 mod deploy;
+mod incident;
 mod pm;
 mod team;
 
@@ -20,6 +21,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Team(cmd) => team::run(&app, cmd, cli.json),
         Command::Agent(cmd) => agent::run(&app, cmd, cli.json),
         Command::Pm(cmd) => pm::run(&app, cmd, cli.json),
+        Command::Incident(cmd) => incident::run(&app, cmd, cli.json),
+        Command::Todo(cmd) => incident::todo(&app, cmd, cli.json),
+        Command::Postmortem {
+            incident,
+            format,
+            output,
+        } => incident::postmortem(&app, incident, *format, output.as_deref(), cli.json),
         Command::Attach { team } => team::attach(&app, team),
         Command::Demo(args) => deploy::demo(&app, args, cli.json),
         Command::SimAgent(_) => unreachable!("handled before opening the store"),

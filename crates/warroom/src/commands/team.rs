@@ -21,6 +21,7 @@ pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
                 agent_cli: agent.as_deref(),
                 purpose: None,
                 scenario: None,
+                incident: None,
             };
             let result = app.team_add(team, name, role, &options)?;
             if as_json {

@@ -2,6 +2,7 @@
 //! in a temp dir, a temp HOME and data dir, simulated agents.
 
 mod env;
+mod incident;
 mod safety;
 mod seed;
 mod surface;

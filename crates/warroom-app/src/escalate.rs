@@ -1,0 +1,236 @@
+//! Evaluating an incident's timers: overdue todos climb their escalation
+//! ladder and due stakeholder updates are reminded of. The decisions are the
+//! model's pure functions; here they run inside one write transaction (so a
+//! step fires once however many processes evaluate at the same moment), and
+//! their effects go out after it commits: messages to agents through queued
+//! deliveries, notifications through the outbox.
+
+use warroom_model::incident::policy::EscalationStep;
+use warroom_model::span::human;
+use warroom_model::{Incident, IncidentEvent, Owner, Todo, todo_ref};
+use warroom_ops::{Notifier, Payload};
+use warroom_store::{AgentRecord, StoreError, TeamRecord, Tx};
+
+use crate::{App, AppError};
+
+/// How long a notification may sit in 'sending' before another process
+/// takes it over (its sender died).
+const STALE_SENDING_MS: i64 = 120_000;
+
+/// A message for an agent, decided in the transaction and sent after it.
+enum Nudge {
+    Owner(Owner, String),
+    Role(String, String),
+}
+
+impl App {
+    /// Runs the incident's due escalations and reminders, then sends what
+    /// they decided. Every command that touches the incident calls this
+    /// (the daemon will also call it on a timer).
+    pub(crate) fn evaluate(&self, incident_id: i64) -> Result<(), AppError> {
+        let catalogue = &self.config.catalogue;
+        let nudges = self.write("warroom", |tx| {
+            let Some((mut incident, team_id)) = tx.incident(incident_id)? else {
+                return Ok(Vec::new());
+            };
+            if incident.is_closed() {
+                return Ok(Vec::new());
+            }
+            let now = tx.at();
+            let mut events = Vec::new();
+            let mut nudges = Vec::new();
+            for mut todo in tx.todos(incident_id)? {
+                let due = todo.escalations_due(&incident.policy.escalation, now);
+                let Some(&(top, _)) = due.last() else {
+                    continue;
+                };
+                let overdue_ms = now - todo.due_at.unwrap_or(now);
+                for (level, step) in due {
+                    events.push(IncidentEvent::TodoEscalated {
+                        todo: todo.id,
+                        level,
+                        notify: step.notify.clone(),
+                        overdue_ms,
+                    });
+                    let text = escalation_text(&incident, &todo, level, step, overdue_ms);
+                    match step.notify.as_str() {
+                        "owner" => {
+                            if let Some(owner) = &todo.owner {
+                                nudges.push(Nudge::Owner(owner.clone(), text));
+                            }
+                        }
+                        role if catalogue.roles.contains_key(role) => {
+                            nudges.push(Nudge::Role(role.to_owned(), text));
+                        }
+                        channel => {
+                            self.queue_to_channel(tx, &incident, channel, "escalation", &text)?;
+                        }
+                    }
+                }
+                todo.escalation_level = top;
+                tx.save_todo(&todo)?;
+            }
+            if let Some(due) = incident.update_reminder_due(now) {
+                incident.update_reminded_for = Some(due);
+                events.push(IncidentEvent::UpdateDue { due_at: due });
+                nudges.push(Nudge::Role(
+                    "project-manager".into(),
+                    format!(
+                        "REMINDER: the stakeholder update for {} ({}) is due. Post it with: warroom incident update {} --status <investigating|identified|monitoring|resolved> \"<what changed>\"",
+                        incident.reference(),
+                        incident.severity,
+                        incident.reference()
+                    ),
+                ));
+            }
+            if !events.is_empty() {
+                tx.save_incident(&incident, team_id, &events)?;
+            }
+            Ok(nudges)
+        })?;
+        if !nudges.is_empty() {
+            self.send_nudges(incident_id, nudges)?;
+        }
+        Ok(())
+    }
+
+    /// Queues a notification for a channel, if one of that name is
+    /// configured; the event already records the decision either way.
+    pub(crate) fn queue_to_channel(
+        &self,
+        tx: &mut Tx<'_>,
+        incident: &Incident,
+        channel: &str,
+        kind: &str,
+        text: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        if self.config.channel(channel).is_none() {
+            return Ok(None);
+        }
+        let payload = Payload {
+            subject: format!("{} {kind}", incident.reference()),
+            text: text.to_owned(),
+            data: serde_json::json!({
+                "kind": kind,
+                "incident": incident.reference(),
+                "title": incident.title,
+                "severity": incident.severity,
+                "phase": incident.phase,
+                "text": text,
+            }),
+        };
+        tx.queue_notification(
+            incident.id,
+            channel,
+            &payload.subject,
+            &serde_json::to_value(&payload)?,
+        )
+        .map(Some)
+    }
+
+    /// Delivers the incident's pending notifications, each taken by one
+    /// process only, and records the outcome.
+    pub(crate) fn flush_notifications(&self, incident_id: i64) -> Result<(), AppError> {
+        let pending = self.store().pending_notifications(incident_id)?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let notifier = Notifier::new().map_err(|e| AppError::failed(e.to_string()))?;
+        for record in pending {
+            let claimed = self.write("warroom", |tx| {
+                Ok(tx.claim_notification(record.id, STALE_SENDING_MS)?)
+            })?;
+            if !claimed {
+                continue;
+            }
+            let payload: Result<Payload, _> = serde_json::from_str(&record.payload);
+            let (sent, attempts, error) = match (payload, self.config.channel(&record.channel)) {
+                (Ok(payload), Some(channel)) => {
+                    let d = notifier.deliver(channel, &payload);
+                    (
+                        d.result.is_ok(),
+                        d.attempts,
+                        d.result.err().map(|e| e.to_string()),
+                    )
+                }
+                (Err(e), _) => (false, 0, Some(format!("unreadable payload: {e}"))),
+                (_, None) => (
+                    false,
+                    0,
+                    Some(format!(
+                        "no channel named {:?} is configured",
+                        record.channel
+                    )),
+                ),
+            };
+            self.write("warroom", |tx| {
+                Ok(tx.finish_notification(&record, sent, attempts, error.as_deref())?)
+            })?;
+        }
+        Ok(())
+    }
+
+    fn send_nudges(&self, incident_id: i64, nudges: Vec<Nudge>) -> Result<(), AppError> {
+        let (_, team_id) = self.load_incident(incident_id)?;
+        let team = match team_id {
+            Some(id) => self.store().team(id)?,
+            None => None,
+        };
+        let Some(team) = team.filter(|t| t.ended_at.is_none()) else {
+            return Ok(());
+        };
+        let agents = self.store().agents(team.id)?;
+        for nudge in nudges {
+            let (agent, text) = match nudge {
+                Nudge::Owner(owner, text) => (owner_agent(&agents, &owner), text),
+                Nudge::Role(role, text) => (agents.iter().find(|a| a.role == role), text),
+            };
+            if let Some(agent) = agent {
+                self.queue_system_message(&team, agent, &text)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn team_of(&self, team_id: Option<i64>) -> Result<Option<TeamRecord>, AppError> {
+        Ok(match team_id {
+            Some(id) => self.store().team(id)?,
+            None => None,
+        })
+    }
+}
+
+/// The agent that owns a todo: itself, or the team's holder of its role.
+pub(crate) fn owner_agent<'a>(agents: &'a [AgentRecord], owner: &Owner) -> Option<&'a AgentRecord> {
+    match owner {
+        Owner::Agent { id, .. } => agents.iter().find(|a| a.id == *id),
+        Owner::Role { role } => agents.iter().find(|a| a.role == *role),
+        Owner::Person { .. } => None,
+    }
+}
+
+fn escalation_text(
+    incident: &Incident,
+    todo: &Todo,
+    level: u32,
+    step: &EscalationStep,
+    overdue_ms: i64,
+) -> String {
+    let owner = todo
+        .owner
+        .as_ref()
+        .map_or("nobody".to_owned(), ToString::to_string);
+    format!(
+        "ESCALATION ({} {}, step {} for {}): {} \"{}\" ({}, owner {owner}) is overdue by {}. Finish it (warroom todo done {}), or say what blocks it (warroom todo block {} \"<what>\").",
+        incident.reference(),
+        incident.severity,
+        level,
+        step.notify,
+        todo_ref(todo.id),
+        todo.title,
+        todo.priority,
+        human(overdue_ms),
+        todo_ref(todo.id),
+        todo_ref(todo.id),
+    )
+}
