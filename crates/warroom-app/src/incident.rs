@@ -350,7 +350,7 @@ impl App {
                 None => false,
             };
             let team = self.store().team_by_name(&candidate)?;
-            if !open && !team.is_some_and(|t| t.ended_at.is_none()) {
+            if !open && team.is_none_or(|t| t.ended_at.is_some()) {
                 return Ok(candidate);
             }
         }

@@ -154,10 +154,10 @@ impl Catalogue {
 /// teammates are, and how it reports (the warroom commands it should call).
 /// The one agent of a team allowed to change production: the deployment
 /// engineer when the team has one, else the first other role allowed to.
-pub fn production_holder<'r>(
-    roster: &'r [RosterEntry],
+pub fn production_holder(
+    roster: &[RosterEntry],
     may_change_production: impl Fn(&str) -> bool,
-) -> Option<&'r RosterEntry> {
+) -> Option<&RosterEntry> {
     roster
         .iter()
         .find(|r| r.role == "deployment-engineer" && may_change_production(&r.role))

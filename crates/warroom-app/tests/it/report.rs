@@ -42,6 +42,7 @@ fn incident_report_snapshot() {
         id,
         at: t0 + at,
         team_id: Some(1),
+        incident_id: None,
         actor: actor.into(),
         kind,
     };
