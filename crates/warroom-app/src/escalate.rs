@@ -172,11 +172,7 @@ impl App {
 
     fn send_nudges(&self, incident_id: i64, nudges: Vec<Nudge>) -> Result<(), AppError> {
         let (_, team_id) = self.load_incident(incident_id)?;
-        let team = match team_id {
-            Some(id) => self.store().team(id)?,
-            None => None,
-        };
-        let Some(team) = team.filter(|t| t.ended_at.is_none()) else {
+        let Some(team) = self.team_of(team_id)?.filter(|t| t.ended_at.is_none()) else {
             return Ok(());
         };
         let agents = self.store().agents(team.id)?;

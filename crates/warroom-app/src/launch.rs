@@ -100,7 +100,7 @@ impl App {
             let mut events = Vec::new();
             if incident.id == 0 {
                 incident = tx.create_incident(&incident, Some(team.id))?;
-                events.push(crate::incident::declared_event(&incident));
+                events.push(crate::declare::declared_event(&incident));
             }
             incident.team = Some(team.name.clone());
             events.push(IncidentEvent::TeamAssigned {

@@ -4,6 +4,7 @@
 mod app;
 mod comms;
 pub mod config;
+mod declare;
 mod demo;
 mod document;
 mod error;
@@ -23,9 +24,9 @@ mod views;
 pub use app::{App, AppOptions, Clock};
 pub use comms::UpdateInput;
 pub use config::Config;
+pub use declare::DeclareOptions;
 pub use demo::{DemoOptions, DemoResult, DemoStep};
 pub use error::{AppError, ErrorKind};
-pub use incident::DeclareOptions;
 pub use incident_views::{
     DeclareResult, IncidentView, LogView, MilestoneView, TodoView, UpdateResult,
 };

@@ -1,0 +1,391 @@
+//! `incident declare`: assessing, creating and (with `--deploy`) staffing an
+//! incident, and the implicit incident of a team deployed without one.
+
+use std::path::PathBuf;
+
+use warroom_model::incident::severity::{self, Assessment};
+use warroom_model::redact::redact;
+use warroom_model::{
+    Impact, Incident, IncidentEvent, Milestone, Millis, Owner, Phase, Severity, TeamName, Todo,
+    TodoStatus,
+};
+
+use crate::incident::todo_added;
+use crate::incident_views::{DeclareResult, LogView};
+use crate::{App, AppError, DeployOptions};
+
+/// The largest log `--log` attaches; an incident's log excerpt, not an archive.
+pub const MAX_LOG_BYTES: usize = 10 * 1024 * 1024;
+
+pub struct DeclareOptions<'a> {
+    pub title: &'a str,
+    pub impact: Option<&'a str>,
+    pub domain: Option<&'a str>,
+    pub severity: Option<&'a str>,
+    pub slug: Option<&'a str>,
+    pub logs: &'a [PathBuf],
+    pub compliance: &'a [String],
+    pub team_type: Option<&'a str>,
+    pub detected_at: Option<Millis>,
+    pub deploy: bool,
+    pub deploy_options: DeployOptions<'a>,
+}
+
+/// Lowercase words joined by '-', at most 40 characters: "auth-returns-500".
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-').to_owned();
+    if slug.is_empty() {
+        "incident".into()
+    } else {
+        slug
+    }
+}
+
+impl App {
+    /// `incident declare`.
+    pub fn declare(&self, options: &DeclareOptions<'_>) -> Result<DeclareResult, AppError> {
+        let title = redact(options.title.trim()).text;
+        if title.is_empty() {
+            return Err(AppError::bad_input("the incident needs a title"));
+        }
+        let impact = options
+            .impact
+            .map(Impact::parse)
+            .transpose()?
+            .unwrap_or_default();
+        let explicit: Option<Severity> = options.severity.map(str::parse).transpose()?;
+        let assessment = severity::assess_with_override(&impact, explicit);
+        let domain = options.domain.map(|d| d.trim().to_ascii_lowercase());
+        let domain_spec = match &domain {
+            Some(d) => Some(self.config.domains.get(d).ok_or_else(|| {
+                AppError::bad_input(format!(
+                    "unknown domain {d:?}; known: {}",
+                    self.config
+                        .domains
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .hint("domains are configured under [domains.<name>] in warroom.toml")
+            })?),
+            None => None,
+        };
+        if let Some(t) = options.team_type
+            && !self.config.catalogue.team_types.contains_key(t)
+        {
+            self.config.catalogue.compose(t, 1)?;
+        }
+        // Read and redact every log before anything is written: a bad path
+        // leaves no half-declared incident behind.
+        let logs = options
+            .logs
+            .iter()
+            .map(|path| read_log(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut compliance: Vec<String> = domain_spec
+            .map(|d| d.compliance.clone())
+            .unwrap_or_default();
+        for c in options.compliance {
+            if !compliance.iter().any(|k| k.eq_ignore_ascii_case(c)) {
+                compliance.push(c.clone());
+            }
+        }
+        let security_review = impact.security
+            || impact.data_loss
+            || !compliance.is_empty()
+            || domain_spec.is_some_and(|d| d.security_review);
+        let slug = match options.slug {
+            Some(s) => TeamName::new(s)?.as_str().to_owned(),
+            None => self.free_slug(&slugify(&title))?,
+        };
+        let now = self.now();
+        let detected = options.detected_at.unwrap_or(now);
+        if detected > now {
+            return Err(AppError::bad_input("--detected-at is in the future"));
+        }
+        let actor = self.actor()?.label();
+        let mut incident = self.new_incident(&slug, &title, assessment, impact, &actor)?;
+        incident.domain = domain;
+        incident.compliance = compliance;
+        incident.security_review = security_review;
+        incident.mark(Milestone::Detected, detected, &actor);
+        incident.mark(Milestone::Declared, now, &actor);
+        let checklist = self.checklist_for(&incident, now, &actor)?;
+        let incident = self.write(&actor, |tx| {
+            let incident = tx.create_incident(&incident, None)?;
+            let mut events = vec![declared_event(&incident)];
+            for (name, body, found) in &logs {
+                tx.attach(incident.id, name, body)?;
+                events.push(IncidentEvent::LogAttached {
+                    name: name.clone(),
+                    bytes: body.len(),
+                    redacted: found.clone(),
+                });
+            }
+            for draft in &checklist {
+                let mut draft = draft.clone();
+                draft.incident = incident.id;
+                let todo = tx.create_todo(&draft)?;
+                events.push(todo_added(&todo));
+            }
+            tx.save_incident(&incident, None, &events)?;
+            Ok(incident)
+        })?;
+        let deploy = if options.deploy {
+            let team_type = options
+                .team_type
+                .or(domain_spec.map(|d| d.team_type.as_str()))
+                .unwrap_or("backend");
+            let roles = self.roles_for(&incident, team_type)?;
+            let deploy_options = DeployOptions {
+                incident: Some(incident.id),
+                ..options.deploy_options
+            };
+            Some(self.deploy_roles(team_type, &roles, &incident.slug, &deploy_options)?)
+        } else {
+            None
+        };
+        let (incident, team_id) = self.load_incident(incident.id)?;
+        Ok(DeclareResult {
+            incident: self.incident_view(&incident, team_id)?,
+            logs: logs
+                .iter()
+                .map(|(name, body, found)| LogView {
+                    name: name.clone(),
+                    bytes: body.len(),
+                    redacted: found.values().sum(),
+                })
+                .collect(),
+            deploy,
+        })
+    }
+
+    fn new_incident(
+        &self,
+        slug: &str,
+        title: &str,
+        assessment: Assessment,
+        impact: Impact,
+        commander: &str,
+    ) -> Result<Incident, AppError> {
+        Ok(Incident {
+            id: 0,
+            slug: slug.to_owned(),
+            title: title.to_owned(),
+            severity: assessment.severity,
+            policy: self.config.policy(assessment.severity)?.clone(),
+            assessment,
+            impact,
+            domain: None,
+            compliance: Vec::new(),
+            security_review: false,
+            phase: Phase::Triage,
+            milestones: Default::default(),
+            commander: commander.to_owned(),
+            team: None,
+            last_update_at: None,
+            update_reminded_for: None,
+            postmortem: None,
+            implicit: false,
+        })
+    }
+
+    /// The incident a new team works on: the one named, else the only open
+    /// incident without a team, else a new implicit one (quick-deploy
+    /// without `incident declare`), assumed SEV1 until assessed.
+    pub(crate) fn incident_for_team(
+        &self,
+        team: &str,
+        explicit: Option<i64>,
+    ) -> Result<Incident, AppError> {
+        if let Some(id) = explicit {
+            let (incident, team_id) = self.load_incident(id)?;
+            if incident.is_closed() {
+                return Err(AppError::bad_input(format!(
+                    "incident {} is closed",
+                    incident.reference()
+                )));
+            }
+            if let Some(other) = team_id.and_then(|t| self.store().team(t).ok().flatten())
+                && other.ended_at.is_none()
+            {
+                return Err(AppError::bad_input(format!(
+                    "incident {} already has team {}",
+                    incident.reference(),
+                    other.name
+                )));
+            }
+            return Ok(incident);
+        }
+        let open = self.store().incidents(false)?;
+        let teamless: Vec<Incident> = open
+            .into_iter()
+            .filter(|(_, team_id)| team_id.is_none())
+            .map(|(i, _)| i)
+            .collect();
+        match teamless.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => {
+                let actor = self.actor()?.label();
+                let assessment = Assessment {
+                    severity: Severity::Sev1,
+                    reasons: vec![
+                        "not assessed yet: deployed with quick-deploy, so treated as SEV1 until triaged"
+                            .into(),
+                    ],
+                    overridden_from: None,
+                };
+                let title = format!("{team} (deployed with quick-deploy)");
+                let slug = self.free_slug(team)?;
+                let mut incident =
+                    self.new_incident(&slug, &title, assessment, Impact::default(), &actor)?;
+                incident.implicit = true;
+                incident.mark(Milestone::Declared, self.now(), &actor);
+                Ok(incident)
+            }
+            many => Err(AppError::bad_input(format!(
+                "{} open incidents have no team yet ({}); say which one this team is for",
+                many.len(),
+                many.iter()
+                    .map(Incident::reference)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .hint("pass --incident INC-N")),
+        }
+    }
+
+    /// The roles the incident's severity and domain call for.
+    fn roles_for(&self, incident: &Incident, team_type: &str) -> Result<Vec<String>, AppError> {
+        let available = self
+            .config
+            .catalogue
+            .team_types
+            .get(team_type)
+            .map_or(1, |t| t.roles.len());
+        let size = incident.policy.team_size.clamp(1, available);
+        let mut roles = self.config.catalogue.compose(team_type, size)?;
+        // A security, data or regulated incident of SEV2 or worse gets a
+        // security engineer whatever the team type lists first.
+        let wanted = "security-engineer";
+        if incident.security_review
+            && incident.severity <= Severity::Sev2
+            && !roles.iter().any(|r| r == wanted)
+            && self.config.catalogue.roles.contains_key(wanted)
+        {
+            if roles.len() >= 3 {
+                roles.pop();
+            }
+            roles.push(wanted.into());
+        }
+        Ok(roles)
+    }
+
+    fn checklist_for(
+        &self,
+        incident: &Incident,
+        now: Millis,
+        actor: &str,
+    ) -> Result<Vec<Todo>, AppError> {
+        Ok(self
+            .config
+            .checklist
+            .iter()
+            .filter(|item| item.when.is_none() || incident.security_review)
+            .map(|item| Todo {
+                id: 0,
+                incident: 0,
+                title: item.title.clone(),
+                kind: item.kind,
+                priority: item.priority,
+                status: TodoStatus::Open,
+                owner: Some(Owner::Role {
+                    role: item.owner.clone(),
+                }),
+                created_by: actor.to_owned(),
+                created_at: now,
+                due_at: Some(
+                    now + item
+                        .due
+                        .unwrap_or(incident.policy.todo_due.for_priority(item.priority))
+                        .millis(),
+                ),
+                gate: item.gate,
+                depends_on: Vec::new(),
+                follow_up: false,
+                escalation_level: 0,
+                notes: Vec::new(),
+                blocked_reason: None,
+                done_at: None,
+            })
+            .collect())
+    }
+
+    /// `base`, or `base-2`, `base-3`… whichever no open incident or live
+    /// team uses.
+    fn free_slug(&self, base: &str) -> Result<String, AppError> {
+        let base = TeamName::new(base)?.as_str().to_owned();
+        for n in 1.. {
+            let candidate = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            let incident = self.store().incident_by_slug(&candidate)?;
+            let open = match incident {
+                Some(id) => !self.load_incident(id)?.0.is_closed(),
+                None => false,
+            };
+            let team = self.store().team_by_name(&candidate)?;
+            if !open && team.is_none_or(|t| t.ended_at.is_some()) {
+                return Ok(candidate);
+            }
+        }
+        unreachable!("1.. never ends")
+    }
+}
+
+pub(crate) fn declared_event(incident: &Incident) -> IncidentEvent {
+    IncidentEvent::IncidentDeclared {
+        incident: incident.reference(),
+        title: incident.title.clone(),
+        severity: incident.severity,
+        reasons: incident.assessment.reasons.clone(),
+        overridden_from: incident.assessment.overridden_from,
+    }
+}
+
+/// The log's name, its redacted text, and what was removed.
+fn read_log(
+    path: &std::path::Path,
+) -> Result<(String, String, std::collections::BTreeMap<String, usize>), AppError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| AppError::bad_input(format!("cannot read log {}: {e}", path.display())))?;
+    if bytes.len() > MAX_LOG_BYTES {
+        return Err(AppError::bad_input(format!(
+            "log {} is {} bytes; attach at most {} (the relevant excerpt)",
+            path.display(),
+            bytes.len(),
+            MAX_LOG_BYTES
+        )));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let redacted = redact(&text);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok((name, redacted.text, redacted.found))
+}
