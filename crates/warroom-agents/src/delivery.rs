@@ -14,7 +14,7 @@ use warroom_model::{Envelope, Outcome, Transport};
 use warroom_tmux::{ControlClient, PaneId, Server, TmuxError};
 
 use crate::profile::AgentProfile;
-use crate::screen::{AgentState, Observation, observe};
+use crate::state::{AgentState, Observation, observe};
 
 #[derive(Debug, Clone)]
 pub struct DeliveryOptions {
@@ -23,6 +23,9 @@ pub struct DeliveryOptions {
     pub wait_idle: Duration,
     /// How long to look for proof of submission after Enter.
     pub verify_timeout: Duration,
+    /// Type into a busy agent that queues input itself (Claude Code)
+    /// instead of waiting for it to be idle.
+    pub now: bool,
 }
 
 impl Default for DeliveryOptions {
@@ -30,6 +33,7 @@ impl Default for DeliveryOptions {
         Self {
             wait_idle: Duration::from_secs(30),
             verify_timeout: Duration::from_secs(10),
+            now: false,
         }
     }
 }
@@ -45,8 +49,9 @@ pub struct Delivery {
 /// warroom believes it.
 const FOREIGN_SETTLES: Duration = Duration::from_secs(1);
 
-/// Waits until the agent is idle, or reaches a state it will not leave by
-/// itself (exited, lost, foreign), or `timeout` passes. Returns the last look.
+/// Waits until the agent takes input (idle, or a turn ended on an error),
+/// or reaches a state it will not leave by itself (exited, lost, foreign,
+/// gated, waiting for a person), or `timeout` passes. Returns the last look.
 pub fn wait_until_idle(
     client: &ControlClient,
     pane: &PaneId,
@@ -68,9 +73,9 @@ pub fn wait_until_idle(
             }
         };
         let settled = match obs.state {
-            AgentState::Idle | AgentState::Exited | AgentState::Lost => true,
             AgentState::Foreign => foreign_for >= FOREIGN_SETTLES,
             AgentState::Busy | AgentState::Starting => false,
+            state => state.takes_input() || state.needs_someone(),
         };
         if settled || start.elapsed() >= timeout {
             return Ok(obs);
@@ -118,9 +123,16 @@ fn attempt(
             profile.name
         )));
     }
-    let before = wait_until_idle(client, pane, profile, options.wait_idle)?;
+    let queue_in_cli = options.now && profile.queues_while_busy;
+    let before = if queue_in_cli {
+        observe(client, pane, profile)?
+    } else {
+        wait_until_idle(client, pane, profile, options.wait_idle)?
+    };
+    let mut queued = false;
     match before.state {
-        AgentState::Idle if before.draft.is_empty() => {}
+        AgentState::Busy if queue_in_cli => queued = true,
+        state if state.takes_input() && before.draft.is_empty() => {}
         AgentState::Idle => {
             return Ok(refused(format!(
                 "the input box holds text warroom did not type ({:?}); nothing was typed",
@@ -139,7 +151,19 @@ fn attempt(
                 before.current_command
             )));
         }
-        AgentState::Busy | AgentState::Starting => {
+        AgentState::Waiting => {
+            return Ok(refused(format!(
+                "the agent is waiting for a person ({}); nothing was typed",
+                before.detail().unwrap_or_else(|| "a dialog is open".into())
+            )));
+        }
+        AgentState::Gated => {
+            return Ok(refused(format!(
+                "the agent is stopped at a start-up gate ({}); nothing was typed",
+                before.detail().unwrap_or_else(|| "a dialog".into())
+            )));
+        }
+        _ => {
             return Ok((
                 Outcome::Failed,
                 Some(format!(
@@ -159,9 +183,13 @@ fn attempt(
             client.paste_buffer(pane, &buffer)?;
         }
     }
-    std::thread::sleep(Duration::from_millis(profile.enter_delay_ms));
+    std::thread::sleep(profile.enter_delay(transport == Transport::Paste));
     client.send_key(pane, "Enter")?;
-    verify(client, pane, profile, envelope, transport, options)
+    let verdict = verify(client, pane, profile, envelope, transport, options)?;
+    Ok(match verdict {
+        (Outcome::Submitted, detail) if queued => (Outcome::Queued, detail),
+        other => other,
+    })
 }
 
 fn verify(
@@ -190,7 +218,12 @@ fn verify(
     loop {
         let obs = observe(client, pane, profile)?;
         match obs.state {
-            AgentState::Busy => return Ok((Outcome::Submitted, None)),
+            // A turn started (or ended at once on an API error, or stopped
+            // at a permission dialog): the message was taken.
+            AgentState::Busy
+            | AgentState::Waiting
+            | AgentState::Error
+            | AgentState::RateLimited => return Ok((Outcome::Submitted, None)),
             AgentState::Idle if !ours(&obs.draft) => {
                 held = false;
                 // Our tag carries the message id, so it is on screen (outside
@@ -210,6 +243,15 @@ fn verify(
                 return Ok((
                     Outcome::Failed,
                     Some("the agent exited during delivery".into()),
+                ));
+            }
+            AgentState::Gated => {
+                return Ok((
+                    Outcome::Failed,
+                    Some(format!(
+                        "a dialog took over the agent's screen during delivery ({})",
+                        obs.detail().unwrap_or_default()
+                    )),
                 ));
             }
             AgentState::Foreign | AgentState::Starting => {}

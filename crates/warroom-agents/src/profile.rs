@@ -2,8 +2,13 @@
 //! screen reads. Profiles are data (embedded TOML, overridable), so a CLI
 //! release that changes its screen is fixed by editing patterns, not code.
 
+use std::collections::BTreeMap;
+
 use regex::Regex;
 use serde::Deserialize;
+
+use crate::screen::ScreenPatterns;
+use crate::seed::SeedSpec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -12,33 +17,91 @@ pub enum ProfileError {
         profile: String,
         pattern: String,
         #[source]
-        source: regex::Error,
+        source: Box<regex::Error>,
     },
     #[error("agent profile {0:?}: the composer pattern needs a (?P<draft>...) group")]
     NoDraftGroup(String),
     #[error("agent profile {0:?} has an empty command")]
     EmptyCommand(String),
+    #[error("agent profile {profile:?}: {message}")]
+    Invalid { profile: String, message: String },
+}
+
+/// How the first briefing reaches a freshly started agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum BriefingMode {
+    /// Delivered like any message once the agent is idle (verified).
+    #[default]
+    Typed,
+    /// Written to `.warroom/briefing.md` in the agent's directory, and a
+    /// one-line message asks the agent to read it.
+    File,
+}
+
+/// Which hook protocol a CLI speaks, if warroom installs hooks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum HookProtocol {
+    #[default]
+    None,
+    /// Claude Code's hooks: JSON on stdin, `hook_event_name` names it.
+    Claude,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileSpec {
-    /// argv; `{warroom}` stands for this warroom binary.
+    /// argv; `{warroom}` stands for this warroom binary, `{dir}` for the
+    /// agent's working directory, `{settings}` for the hook settings file.
     pub command: Vec<String>,
     /// What `pane_current_command` reads while the agent runs: text is
     /// only ever typed into a pane running one of these.
     pub processes: Vec<String>,
     #[serde(default)]
     pub enter_delay_ms: u64,
+    /// The Enter delay after a bracketed paste, when it differs.
+    #[serde(default)]
+    pub paste_enter_delay_ms: Option<u64>,
+    /// Messages this long or longer (bytes) are pasted; 0 pastes always.
     #[serde(default = "default_paste_threshold")]
     pub paste_threshold: usize,
     /// A plain shell does not take messages: text typed there would run.
     #[serde(default = "yes")]
     pub accepts_messages: bool,
-    /// Whether warroom can yet tell this CLI's states with confidence.
+    /// Whether Enter on a busy agent queues the message in the CLI itself
+    /// (Claude Code) rather than interrupting or steering the turn.
     #[serde(default)]
-    pub verified: bool,
+    pub queues_while_busy: bool,
+    #[serde(default)]
+    pub briefing: BriefingMode,
+    /// The argv that resumes the agent's last session (`{session}` stands
+    /// for the session id its hooks reported); empty when it cannot.
+    #[serde(default)]
+    pub resume: Vec<String>,
+    #[serde(default)]
+    pub hooks: HookProtocol,
+    /// Environment set in the agent's pane (values may use `{dir}`).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Files merged before launch so the CLI meets no trust or onboarding
+    /// gate in the agent's directory.
+    #[serde(default)]
+    pub seed: Vec<SeedSpec>,
+    /// Whether warroom's tests drive this CLI end to end (`end-to-end`),
+    /// classify its real screens only (`screens`), or neither.
+    #[serde(default)]
+    pub verified: Verified,
     pub screen: ScreenSpec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verified {
+    #[default]
+    No,
+    Screens,
+    EndToEnd,
 }
 
 fn default_paste_threshold() -> usize {
@@ -49,27 +112,89 @@ fn yes() -> bool {
     true
 }
 
+/// The screen of a CLI, as patterns. See `screen::classify` for how they
+/// are applied.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScreenSpec {
-    /// How many non-blank rows at the bottom form the live UI.
-    pub bottom_lines: usize,
+    /// How many non-blank rows at the bottom are read at all; anything
+    /// above is old scrollback.
+    #[serde(default = "default_tail_rows")]
+    pub tail_rows: usize,
     /// The input box; its `draft` group is what is typed in it.
     pub composer: String,
-    /// Any of these in the live UI means a turn is running.
+    /// The composer is looked for only in this many bottom rows.
+    #[serde(default = "default_composer_rows")]
+    pub composer_rows: usize,
+    /// When set, the row right above the composer must match it (Claude
+    /// draws a rule above its input box; an old prompt echo has none).
     #[serde(default)]
-    pub busy: Vec<String>,
+    pub composer_above: Option<String>,
+    /// The row that ends a multi-line draft.
+    #[serde(default)]
+    pub composer_end: Option<String>,
+    /// Text the composer shows that is not a draft (a placeholder).
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+    /// An echoed prompt: the newest one above the composer starts the
+    /// newest turn.
+    #[serde(default)]
+    pub prompt_echo: Option<String>,
+    /// When set, a turn with none of these after its prompt echo is still
+    /// running (for CLIs that show no busy marker while they stream).
+    #[serde(default)]
+    pub turn_done: Vec<String>,
+    /// Idle markers for CLIs whose composer cannot be read.
+    #[serde(default)]
+    pub idle: Vec<String>,
+    /// State rules, first match wins, all before the composer.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
     /// What the input box shows for pasted text, if not the text itself.
     #[serde(default)]
     pub paste_placeholder: Option<String>,
+    /// The mark a CLI that queues input while busy puts under a queued
+    /// prompt (Claude Code: `Queued ·`): proof that a message was queued.
+    #[serde(default)]
+    pub queued: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ScreenPatterns {
-    pub bottom_lines: usize,
-    pub composer: Regex,
-    pub busy: Vec<Regex>,
-    pub paste_placeholder: Option<Regex>,
+fn default_tail_rows() -> usize {
+    45
+}
+
+fn default_composer_rows() -> usize {
+    6
+}
+
+/// The state a rule gives when it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleState {
+    Gate,
+    Waiting,
+    Exited,
+    Error,
+    RateLimited,
+    Busy,
+    Idle,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub state: RuleState,
+    /// A regex; named groups `reset`, `attempt` and `message` are kept.
+    pub pattern: String,
+    /// Look only at this many bottom rows (default: the whole tail).
+    #[serde(default)]
+    pub rows: Option<usize>,
+    /// Look only in the newest turn (after the newest prompt echo).
+    #[serde(default)]
+    pub turn: bool,
+    /// A detail the state carries: `retrying`, or a gate's name.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,65 +203,77 @@ pub struct AgentProfile {
     pub command: Vec<String>,
     pub processes: Vec<String>,
     pub enter_delay_ms: u64,
+    pub paste_enter_delay_ms: u64,
     pub paste_threshold: usize,
     pub accepts_messages: bool,
-    pub verified: bool,
+    pub queues_while_busy: bool,
+    pub briefing: BriefingMode,
+    pub resume: Vec<String>,
+    pub hooks: HookProtocol,
+    pub env: BTreeMap<String, String>,
+    pub seed: Vec<SeedSpec>,
+    pub verified: Verified,
     pub screen: ScreenPatterns,
+}
+
+pub(crate) fn compile_regex(profile: &str, pattern: &str) -> Result<Regex, ProfileError> {
+    Regex::new(pattern).map_err(|source| ProfileError::Pattern {
+        profile: profile.to_owned(),
+        pattern: pattern.to_owned(),
+        source: Box::new(source),
+    })
 }
 
 impl AgentProfile {
     pub fn compile(name: &str, spec: &ProfileSpec) -> Result<Self, ProfileError> {
-        let re = |p: &str| {
-            Regex::new(p).map_err(|source| ProfileError::Pattern {
-                profile: name.to_owned(),
-                pattern: p.to_owned(),
-                source,
-            })
-        };
         if spec.command.is_empty() {
             return Err(ProfileError::EmptyCommand(name.to_owned()));
         }
-        let composer = re(&spec.screen.composer)?;
-        if !composer.capture_names().any(|n| n == Some("draft")) {
-            return Err(ProfileError::NoDraftGroup(name.to_owned()));
+        for seed in &spec.seed {
+            seed.validate().map_err(|message| ProfileError::Invalid {
+                profile: name.to_owned(),
+                message,
+            })?;
         }
         Ok(Self {
             name: name.to_owned(),
             command: spec.command.clone(),
             processes: spec.processes.clone(),
             enter_delay_ms: spec.enter_delay_ms,
+            paste_enter_delay_ms: spec.paste_enter_delay_ms.unwrap_or(spec.enter_delay_ms),
             paste_threshold: spec.paste_threshold,
             accepts_messages: spec.accepts_messages,
+            queues_while_busy: spec.queues_while_busy,
+            briefing: spec.briefing,
+            resume: spec.resume.clone(),
+            hooks: spec.hooks,
+            env: spec.env.clone(),
+            seed: spec.seed.clone(),
             verified: spec.verified,
-            screen: ScreenPatterns {
-                bottom_lines: spec.screen.bottom_lines.max(1),
-                composer,
-                busy: spec
-                    .screen
-                    .busy
-                    .iter()
-                    .map(|p| re(p))
-                    .collect::<Result<_, _>>()?,
-                paste_placeholder: spec
-                    .screen
-                    .paste_placeholder
-                    .as_deref()
-                    .map(re)
-                    .transpose()?,
-            },
+            screen: ScreenPatterns::compile(name, &spec.screen)?,
         })
     }
 
-    /// The argv, with `{warroom}` replaced by this binary's path.
-    pub fn argv(&self, warroom_exe: &str) -> Vec<String> {
+    /// The argv, with `{warroom}` replaced by this binary's path and
+    /// `{dir}` by the agent's directory.
+    pub fn argv(&self, warroom_exe: &str, dir: &str) -> Vec<String> {
         self.command
             .iter()
-            .map(|a| a.replace("{warroom}", warroom_exe))
+            .map(|a| a.replace("{warroom}", warroom_exe).replace("{dir}", dir))
             .collect()
     }
 
     /// The program that must be on PATH for this profile to launch.
     pub fn program(&self) -> &str {
         self.command.first().map(String::as_str).unwrap_or_default()
+    }
+
+    /// The Enter delay for a message sent by this transport.
+    pub fn enter_delay(&self, pasted: bool) -> std::time::Duration {
+        std::time::Duration::from_millis(if pasted {
+            self.paste_enter_delay_ms
+        } else {
+            self.enter_delay_ms
+        })
     }
 }

@@ -41,7 +41,7 @@ pub struct App {
     pub(crate) config: Config,
     clock: Clock,
     operator: String,
-    agent_id: Option<String>,
+    pub(crate) agent_id: Option<String>,
     pub(crate) warroom_exe: PathBuf,
 }
 

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use warroom_agents::AgentProfile;
-use warroom_agents::profile::ProfileSpec;
 use warroom_model::{
     Catalogue, Phase, Policy, Priority, RoleSpec, Severity, Span, TeamTypeSpec, TodoKind,
 };
@@ -59,7 +58,7 @@ struct ConfigSpec {
     channels: Vec<ChannelSpec>,
     roles: BTreeMap<String, RoleSpec>,
     team_types: BTreeMap<String, TeamTypeSpec>,
-    agents: BTreeMap<String, ProfileSpec>,
+    agents: toml::Table,
     policies: BTreeMap<String, Policy>,
     domains: BTreeMap<String, DomainSpec>,
     checklist: Vec<ChecklistItem>,
@@ -85,6 +84,9 @@ impl Config {
         let mut merged: toml::Table = DEFAULTS
             .parse()
             .map_err(|e| AppError::Config(format!("built-in defaults: {e}")))?;
+        let registry = warroom_agents::registry::builtin_table()
+            .map_err(|e| AppError::Config(e.to_string()))?;
+        merged.insert("agents".into(), toml::Value::Table(registry));
         let mut sources = Vec::new();
         for path in layers.iter().filter(|p| p.is_file()) {
             let text = std::fs::read_to_string(path)
@@ -105,12 +107,8 @@ impl Config {
         catalogue
             .validate()
             .map_err(|e| AppError::Config(e.to_string()))?;
-        let agents = spec
-            .agents
-            .iter()
-            .map(|(name, p)| Ok((name.clone(), AgentProfile::compile(name, p)?)))
-            .collect::<Result<_, warroom_agents::ProfileError>>()
-            .map_err(|e| AppError::Config(e.to_string()))?;
+        let agents = warroom_agents::registry::compile(spec.agents)
+            .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&sources))))?;
         let config = Self {
             default_agent: spec.default_agent,
             delivery: spec.delivery,

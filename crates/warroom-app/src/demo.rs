@@ -76,6 +76,9 @@ impl App {
                 purpose: None,
                 scenario: Some("auth-hotfix"),
                 incident: None,
+                // The simulated agents edit nothing; no branches in the
+                // repository the demo happens to run in.
+                no_worktree: true,
             },
         )?;
         progress(DemoStep::Deployed(&deploy));
@@ -108,7 +111,7 @@ impl App {
             .filter(|m| m.outcome == Outcome::Submitted)
             .count();
         if options.cleanup {
-            self.kill_team(&options.team)?;
+            self.kill_team(&options.team, false)?;
             progress(DemoStep::CleanedUp);
         }
         Ok(DemoResult {

@@ -2,7 +2,8 @@
 //! is its pane's own command (never typed into a shell); it counts as started
 //! when its input prompt shows, and as briefed when its briefing is submitted.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use warroom_agents::{AgentState, wait_until_idle};
@@ -14,7 +15,7 @@ use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, Tea
 use warroom_tmux::{ControlClient, PaneId, Spawn};
 
 use crate::views::{DeployResult, LaunchedAgent, RestartResult};
-use crate::{App, AppError};
+use crate::{App, AppError, worktree};
 
 /// Every pane gets the same size, so screens read the same everywhere.
 const PANE_SIZE: (u16, u16) = (160, 45);
@@ -30,6 +31,10 @@ struct Plan {
     cli: String,
     configured: String,
     argv: Vec<String>,
+    /// Where the agent works: its own worktree (with `branch`), or the
+    /// project's checkout.
+    workdir: PathBuf,
+    branch: Option<String>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -39,6 +44,8 @@ pub struct DeployOptions<'a> {
     pub scenario: Option<&'a str>,
     /// The incident the team works on; see `incident_for_team` when unset.
     pub incident: Option<i64>,
+    /// Share the project's checkout instead of a worktree per agent.
+    pub no_worktree: bool,
 }
 
 impl App {
@@ -82,7 +89,7 @@ impl App {
             .iter()
             .map(|role| {
                 let spec = &self.config.catalogue.roles[role];
-                self.plan(role, &spec.name, options)
+                self.plan(name.as_str(), role, &spec.name, options)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let actor = self.actor()?.label();
@@ -110,15 +117,24 @@ impl App {
             let agents = plans
                 .iter()
                 .enumerate()
-                .map(|(window, plan)| tx.add_agent(&new_agent(&team, window as u32, plan)))
+                .map(|(window, plan)| add_agent(tx, &team, window as u32, plan))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             Ok((team, agents))
         })?;
-        let client = match self.spawn_all(&team, &agents) {
+        let spawned = self
+            .prepare_all(&plans)
+            .and_then(|()| self.spawn_all(&team, &agents));
+        let client = match spawned {
             Ok(client) => client,
             Err(e) => {
-                // Leave nothing half-built: no session, and the team ended.
+                // Leave nothing half-built: no session, no fresh worktree,
+                // and the team ended.
                 let _ = self.tmux.kill_session(&team.name);
+                for plan in &plans {
+                    if plan.branch.is_some() && plan.workdir.exists() {
+                        let _ = worktree::remove(&self.project_dir, &plan.workdir, false);
+                    }
+                }
                 let _ = self.write(&actor, |tx| Ok(tx.end_team(&team)?));
                 return Err(e);
             }
@@ -159,12 +175,13 @@ impl App {
         if display_name.is_empty() {
             return Err(AppError::bad_input("the display name is empty"));
         }
-        let plan = self.plan(&role, display_name, options)?;
+        let plan = self.plan(&team.name, &role, display_name, options)?;
         let client = self.control(&team)?;
         let actor = self.actor()?.label();
+        self.prepare_all(std::slice::from_ref(&plan))?;
         let agent = self.write(&actor, |tx| {
             let window = tx.next_window(team.id)?;
-            Ok(tx.add_agent(&new_agent(&team, window, &plan))?)
+            Ok(add_agent(tx, &team, window, &plan)?)
         })?;
         let spawned = client.new_window(agent.window, &self.spawn_spec(&team, &agent));
         let info = match spawned {
@@ -239,7 +256,13 @@ impl App {
         })
     }
 
-    fn plan(&self, role: &str, name: &str, options: &DeployOptions<'_>) -> Result<Plan, AppError> {
+    fn plan(
+        &self,
+        team: &str,
+        role: &str,
+        name: &str,
+        options: &DeployOptions<'_>,
+    ) -> Result<Plan, AppError> {
         let spec = &self.config.catalogue.roles[role];
         let configured = options
             .agent_cli
@@ -252,8 +275,17 @@ impl App {
         } else {
             "sim".to_owned()
         };
+        let (workdir, branch) =
+            if options.no_worktree || !worktree::is_repository(&self.project_dir) {
+                (self.project_dir.clone(), None)
+            } else {
+                (
+                    worktree::worktree_path(&self.data_dir, team, role),
+                    Some(worktree::branch_name(team, role)),
+                )
+            };
         let exe = self.warroom_exe.to_string_lossy();
-        let mut argv = self.config.profile(&cli)?.argv(&exe);
+        let mut argv = self.agent_argv(self.config.profile(&cli)?, &exe, &workdir)?;
         if cli == "sim" {
             argv.extend([
                 "--role".into(),
@@ -275,22 +307,86 @@ impl App {
             cli,
             configured,
             argv,
+            workdir,
+            branch,
         })
     }
 
-    fn spawn_spec(&self, team: &TeamRecord, agent: &AgentRecord) -> Spawn {
+    /// The profile's argv for an agent working in `workdir`.
+    pub(crate) fn agent_argv(
+        &self,
+        profile: &warroom_agents::AgentProfile,
+        exe: &str,
+        workdir: &Path,
+    ) -> Result<Vec<String>, AppError> {
+        let argv = profile.argv(exe, &workdir.to_string_lossy());
+        if !argv.iter().any(|a| a.contains("{settings}")) {
+            return Ok(argv);
+        }
+        let settings = self.hook_settings(profile)?;
+        Ok(argv
+            .into_iter()
+            .map(|a| a.replace("{settings}", &settings.to_string_lossy()))
+            .collect())
+    }
+
+    /// Creates each plan's worktree and pre-seeds its CLI's state files.
+    fn prepare_all(&self, plans: &[Plan]) -> Result<(), AppError> {
+        for plan in plans {
+            if let Some(branch) = &plan.branch {
+                if plan.workdir.exists() {
+                    return Err(AppError::bad_input(format!(
+                        "{} already exists; remove it or deploy with --no-worktree",
+                        plan.workdir.display()
+                    )));
+                }
+                worktree::create(&self.project_dir, &plan.workdir, branch)?;
+            }
+            let profile = self.config.profile(&plan.cli)?;
+            let env = |name: &str| {
+                profile
+                    .env
+                    .get(name)
+                    .cloned()
+                    .or_else(|| std::env::var(name).ok())
+            };
+            for seed in &profile.seed {
+                seed.apply(&plan.workdir, &env).map_err(|e| {
+                    AppError::failed(format!(
+                        "pre-seeding {} for {}: {e}",
+                        plan.cli,
+                        plan.workdir.display()
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn spawn_spec(&self, team: &TeamRecord, agent: &AgentRecord) -> Spawn {
+        let workdir = agent.workdir.as_deref().unwrap_or(&team.project_dir);
+        // The agent sees the environment of the warroom command that starts
+        // it (API endpoints, keys, PATH), not the tmux server's, which was
+        // fixed when the server first started.
+        let mut env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, v)| passes_through(k, v))
+            .collect();
+        if let Ok(profile) = self.config.profile(&agent.cli) {
+            for (k, v) in &profile.env {
+                env.insert(k.clone(), v.replace("{dir}", workdir));
+            }
+        }
+        env.insert("WARROOM_AGENT_ID".into(), agent.id.to_string());
+        env.insert("WARROOM_TEAM".into(), team.name.clone());
+        env.insert(
+            "WARROOM_HOME".into(),
+            self.data_dir.to_string_lossy().into_owned(),
+        );
+        env.insert("WARROOM_TMUX_SOCKET".into(), self.tmux.socket().to_string());
         Spawn {
             window_name: agent.role.clone(),
-            cwd: Path::new(&team.project_dir).to_owned(),
-            env: vec![
-                ("WARROOM_AGENT_ID".into(), agent.id.to_string()),
-                ("WARROOM_TEAM".into(), team.name.clone()),
-                (
-                    "WARROOM_HOME".into(),
-                    self.data_dir.to_string_lossy().into_owned(),
-                ),
-                ("WARROOM_TMUX_SOCKET".into(), self.tmux.socket().to_string()),
-            ],
+            cwd: PathBuf::from(workdir),
+            env: env.into_iter().collect(),
             argv: agent.command.clone(),
         }
     }
@@ -487,8 +583,13 @@ impl App {
     }
 }
 
-fn new_agent<'a>(team: &TeamRecord, window: u32, plan: &'a Plan) -> NewAgent<'a> {
-    NewAgent {
+fn add_agent(
+    tx: &mut warroom_store::Tx<'_>,
+    team: &TeamRecord,
+    window: u32,
+    plan: &Plan,
+) -> Result<AgentRecord, StoreError> {
+    let mut agent = tx.add_agent(&NewAgent {
         team_id: team.id,
         window,
         role: &plan.role,
@@ -496,7 +597,28 @@ fn new_agent<'a>(team: &TeamRecord, window: u32, plan: &'a Plan) -> NewAgent<'a>
         cli: &plan.cli,
         configured_cli: &plan.configured,
         command: &plan.argv,
-    }
+    })?;
+    let workdir = plan.workdir.to_string_lossy().into_owned();
+    tx.set_workdir(&agent, &workdir, plan.branch.as_deref())?;
+    agent.workdir = Some(workdir);
+    agent.branch = plan.branch.clone();
+    Ok(agent)
+}
+
+/// Which of warroom's own environment variables an agent inherits: all,
+/// but tmux's own (the agent is not inside the user's tmux), warroom's
+/// per-agent ones (set explicitly), and any that tmux's command line
+/// cannot carry.
+fn passes_through(name: &str, value: &str) -> bool {
+    let valid_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid_name
+        && !matches!(name, "TMUX" | "TMUX_PANE" | "WARROOM_AGENT_ID")
+        && !value.chars().any(char::is_control)
+        && value.len() < 4096
 }
 
 fn stand_in(agent: &AgentRecord) -> Option<&str> {

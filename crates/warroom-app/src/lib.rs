@@ -17,9 +17,11 @@ pub mod postmortem;
 mod report;
 mod resolve;
 mod send;
+mod states;
 mod teams;
 pub mod todos;
 mod views;
+mod worktree;
 
 pub use app::{App, AppOptions, Clock};
 pub use comms::UpdateInput;

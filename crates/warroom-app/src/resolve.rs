@@ -117,6 +117,11 @@ impl App {
             pid: agent.pid,
             restarts: agent.restarts,
             state: None,
+            state_detail: None,
+            state_source: None,
+            state_since: None,
+            workdir: agent.workdir.clone(),
+            branch: agent.branch.clone(),
         }
     }
 

@@ -102,6 +102,7 @@ impl App {
         DeliveryOptions {
             wait_idle: Duration::from_secs(self.config.delivery.wait_idle_secs),
             verify_timeout: Duration::from_secs(self.config.delivery.verify_secs),
+            now: false,
         }
     }
 

@@ -2,12 +2,10 @@
 
 use std::process::Command;
 
-use warroom_agents::observe;
 use warroom_store::TeamRecord;
 
-use crate::launch::pane_of;
 use crate::views::{AgentView, TeamStatus, TeamView};
-use crate::{App, AppError};
+use crate::{App, AppError, worktree};
 
 impl App {
     /// `team list`: live teams.
@@ -39,41 +37,90 @@ impl App {
     }
 
     fn agents_with_state(&self, team: &TeamRecord) -> Result<Vec<AgentView>, AppError> {
+        if team.ended_at.is_none() {
+            self.refresh_states(team)?;
+        }
         let agents = self.store().agents(team.id)?;
-        let client = if team.ended_at.is_none() && self.tmux.has_session(&team.name)? {
-            Some(self.tmux.control(&team.name)?)
-        } else {
-            None
-        };
-        agents
+        Ok(agents
             .iter()
             .map(|agent| {
                 let mut view = self.agent_view(team, agent);
-                let state = match (&client, pane_of(agent)) {
-                    (Some(client), Ok(pane)) => {
-                        let profile = self.config.profile(&agent.cli)?;
-                        let obs = observe(client, &pane, profile)?;
-                        if obs.pid.is_some() {
-                            view.pid = obs.pid;
-                        }
-                        obs.state.as_str()
-                    }
-                    (None, _) if team.ended_at.is_some() => "stopped",
-                    _ => "lost",
-                };
-                view.state = Some(state.to_owned());
-                Ok(view)
+                view.state = Some(if team.ended_at.is_some() {
+                    "stopped".to_owned()
+                } else {
+                    agent.state.clone()
+                });
+                if team.ended_at.is_none() {
+                    view.state_detail = agent.state_detail.clone();
+                    view.state_source = agent.state_source.clone();
+                    view.state_since = agent.state_since;
+                }
+                view
             })
-            .collect()
+            .collect())
     }
 
-    /// `team kill <team>`: ends the tmux session and the team. Its history stays.
-    pub fn kill_team(&self, team: &str) -> Result<TeamView, AppError> {
+    /// `team kill <team> [--force]`: ends the tmux session and the team,
+    /// and removes its agents' worktrees (their branches stay). Uncommitted
+    /// work in a worktree stops it all before anything is touched, unless
+    /// forced. Its history stays.
+    pub fn kill_team(&self, team: &str, force: bool) -> Result<TeamView, AppError> {
         let team = self.live_team(team)?;
+        let project = std::path::Path::new(&team.project_dir);
+        let worktrees: Vec<_> = self
+            .store()
+            .agents(team.id)?
+            .into_iter()
+            .filter(|a| a.branch.is_some())
+            .filter_map(|a| Some((a.id, std::path::PathBuf::from(a.workdir?))))
+            .filter(|(_, path)| path.exists())
+            .collect();
+        if !force {
+            let mut dirty = Vec::new();
+            for (agent, path) in &worktrees {
+                let changes = worktree::uncommitted(path)?;
+                if !changes.is_empty() {
+                    dirty.push(format!(
+                        "{agent} ({}): {}",
+                        path.display(),
+                        changes
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            if !dirty.is_empty() {
+                return Err(AppError::bad_input(format!(
+                    "uncommitted work in the team's worktrees; nothing was stopped:\n  {}",
+                    dirty.join("\n  ")
+                ))
+                .hint(format!(
+                    "commit it on the agents' branches, or lose it with: warroom team kill {} --force",
+                    team.name
+                )));
+            }
+        }
         if self.tmux.has_session(&team.name)? {
             self.tmux.kill_session(&team.name)?;
         }
         let actor = self.actor()?.label();
+        for (agent, path) in &worktrees {
+            worktree::remove(project, path, force)?;
+            let team_id = team.id;
+            let path = path.to_string_lossy().into_owned();
+            self.write(&actor, |tx| {
+                Ok(tx.event(
+                    Some(team_id),
+                    &warroom_model::EventKind::WorktreeRemoved {
+                        agent: *agent,
+                        path,
+                    },
+                )?)
+            })?;
+        }
         self.write(&actor, |tx| Ok(tx.end_team(&team)?))?;
         let ended = self.any_team(&team.name)?;
         self.team_view(&ended)

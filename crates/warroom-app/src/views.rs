@@ -32,6 +32,14 @@ pub struct AgentView {
     pub restarts: u32,
     /// Live state, when it was looked at.
     pub state: Option<String>,
+    /// What the state carries (a draft, retrying, the dialog, the error).
+    pub state_detail: Option<String>,
+    /// Which source decided the state: `hook`, `tmux` or `screen`.
+    pub state_source: Option<String>,
+    pub state_since: Option<i64>,
+    /// The agent's own checkout, and its branch when it is a worktree.
+    pub workdir: Option<String>,
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -76,6 +76,27 @@ pub enum EventKind {
     TeamKilled {
         team: String,
     },
+    /// An agent's state changed; `source` is `hook`, `tmux` or `screen`,
+    /// `evidence` the screen rows or hook event that showed it.
+    AgentState {
+        agent: AgentId,
+        from: String,
+        to: String,
+        source: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<String>,
+    },
+    WorktreeCreated {
+        agent: AgentId,
+        path: String,
+        branch: String,
+    },
+    WorktreeRemoved {
+        agent: AgentId,
+        path: String,
+    },
     /// The incident's own events carry their own `type` tags.
     #[serde(untagged)]
     Incident(IncidentEvent),
@@ -102,6 +123,9 @@ impl EventKind {
             EventKind::MessagesExported { .. } => "messages-exported",
             EventKind::ReportWritten { .. } => "report-written",
             EventKind::TeamKilled { .. } => "team-killed",
+            EventKind::AgentState { .. } => "agent-state",
+            EventKind::WorktreeCreated { .. } => "worktree-created",
+            EventKind::WorktreeRemoved { .. } => "worktree-removed",
             EventKind::Incident(e) => e.name(),
         }
     }
@@ -183,6 +207,25 @@ impl EventKind {
             }
             EventKind::ReportWritten { path } => format!("report written to {path}"),
             EventKind::TeamKilled { team } => format!("team {team} stopped"),
+            EventKind::AgentState {
+                agent,
+                from,
+                to,
+                source,
+                detail,
+                ..
+            } => match detail {
+                Some(d) => format!("{agent} {from} -> {to} ({source}: {d})"),
+                None => format!("{agent} {from} -> {to} ({source})"),
+            },
+            EventKind::WorktreeCreated {
+                agent,
+                path,
+                branch,
+            } => format!("{agent} works in {path} on branch {branch}"),
+            EventKind::WorktreeRemoved { agent, path } => {
+                format!("{agent}'s worktree {path} removed")
+            }
             EventKind::Incident(e) => e.describe(),
         }
     }

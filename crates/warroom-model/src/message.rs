@@ -185,6 +185,9 @@ pub enum Outcome {
     /// The agent took the message: its input box emptied and it echoed the
     /// message or went to work.
     Submitted,
+    /// Typed into a busy agent that holds it in its own queue (Claude Code
+    /// shows `Queued`); it runs when the current turn ends.
+    Queued,
     /// The text is in the agent's input box, but Enter did not submit it.
     TypedNotSubmitted,
     /// Nothing was typed, or the text vanished without being submitted.
@@ -199,6 +202,7 @@ impl Outcome {
         match self {
             Outcome::Pending => "pending",
             Outcome::Submitted => "submitted",
+            Outcome::Queued => "queued",
             Outcome::TypedNotSubmitted => "typed-not-submitted",
             Outcome::Failed => "failed",
             Outcome::Refused => "refused",
@@ -209,6 +213,7 @@ impl Outcome {
         [
             Outcome::Pending,
             Outcome::Submitted,
+            Outcome::Queued,
             Outcome::TypedNotSubmitted,
             Outcome::Failed,
             Outcome::Refused,
@@ -218,7 +223,7 @@ impl Outcome {
     }
 
     pub fn is_success(self) -> bool {
-        self == Outcome::Submitted
+        matches!(self, Outcome::Submitted | Outcome::Queued)
     }
 }
 

@@ -8,7 +8,8 @@ use crate::{AgentRecord, MessageKind, MessageRecord, Store, StoreError, TeamReco
 const TEAM_COLS: &str =
     "id, name, team_type, project_dir, purpose, tmux_socket, created_at, ended_at";
 const AGENT_COLS: &str = "id, team_id, window, role, display_name, cli, configured_cli, command, \
-                          pane_id, pid, restarts, created_at";
+                          pane_id, pid, restarts, created_at, workdir, branch, state, state_detail, \
+                          state_source, state_since, hook_state, hook_detail, hook_at, session_id";
 const MESSAGE_COLS: &str = "id, team_id, kind, sender_kind, sender_agent, sender_label, recipient, \
                             body, transport, outcome, detail, created_at, finished_at";
 
@@ -44,6 +45,16 @@ fn agent(r: &Row<'_>) -> rusqlite::Result<AgentRecord> {
         pid: r.get(9)?,
         restarts: r.get(10)?,
         created_at: r.get(11)?,
+        workdir: r.get(12)?,
+        branch: r.get(13)?,
+        state: r.get(14)?,
+        state_detail: r.get(15)?,
+        state_source: r.get(16)?,
+        state_since: r.get(17)?,
+        hook_state: r.get(18)?,
+        hook_detail: r.get(19)?,
+        hook_at: r.get(20)?,
+        session_id: r.get(21)?,
     })
 }
 

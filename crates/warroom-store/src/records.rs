@@ -40,6 +40,21 @@ pub struct AgentRecord {
     pub pid: Option<u32>,
     pub restarts: u32,
     pub created_at: Millis,
+    /// The agent's own checkout (a git worktree), if not the project's.
+    pub workdir: Option<String>,
+    pub branch: Option<String>,
+    /// The fused state (`starting`, `idle`, `busy`...), its detail, which
+    /// source decided it (`hook`, `tmux`, `screen`) and since when.
+    pub state: String,
+    pub state_detail: Option<String>,
+    pub state_source: Option<String>,
+    pub state_since: Option<Millis>,
+    /// The newest state the CLI's hooks reported, and when.
+    pub hook_state: Option<String>,
+    pub hook_detail: Option<String>,
+    pub hook_at: Option<Millis>,
+    /// The CLI's own session id (from its hooks), for resuming.
+    pub session_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]

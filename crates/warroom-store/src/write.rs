@@ -115,8 +115,8 @@ impl Tx<'_> {
     /// exists; `agent_started` records the pane once tmux made it.
     pub fn add_agent(&mut self, new: &NewAgent<'_>) -> Result<AgentRecord, StoreError> {
         let inserted = self.tx.execute(
-            "INSERT INTO agents (team_id, window, role, display_name, cli, configured_cli, command, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO agents (team_id, window, role, display_name, cli, configured_cli, command, created_at, state_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
             params![
                 new.team_id,
                 new.window,
@@ -155,6 +155,16 @@ impl Tx<'_> {
             pid: None,
             restarts: 0,
             created_at: self.at,
+            workdir: None,
+            branch: None,
+            state: "starting".into(),
+            state_detail: None,
+            state_source: None,
+            state_since: Some(self.at),
+            hook_state: None,
+            hook_detail: None,
+            hook_at: None,
+            session_id: None,
         })
     }
 
@@ -190,6 +200,90 @@ impl Tx<'_> {
                 pane: pane_id.to_owned(),
             },
         )?;
+        Ok(())
+    }
+
+    /// Records the agent's fused state; an event only when the state (or
+    /// its detail) changed. Returns whether it changed.
+    pub fn set_agent_state(
+        &mut self,
+        agent: &AgentRecord,
+        to: &str,
+        source: &str,
+        detail: Option<&str>,
+        evidence: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let (from, from_detail): (String, Option<String>) = self.tx.query_row(
+            "SELECT state, state_detail FROM agents WHERE id = ?1",
+            [agent.id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if from == to && from_detail.as_deref() == detail {
+            return Ok(false);
+        }
+        let since_changes = from != to;
+        self.tx.execute(
+            "UPDATE agents SET state = ?2, state_detail = ?3, state_source = ?4,
+                    state_since = CASE WHEN ?5 THEN ?6 ELSE COALESCE(state_since, ?6) END
+             WHERE id = ?1",
+            params![agent.id.0, to, detail, source, since_changes, self.at],
+        )?;
+        if since_changes {
+            self.event(
+                Some(agent.team_id),
+                &EventKind::AgentState {
+                    agent: agent.id,
+                    from,
+                    to: to.to_owned(),
+                    source: source.to_owned(),
+                    detail: detail.map(str::to_owned),
+                    evidence: evidence.map(str::to_owned),
+                },
+            )?;
+        }
+        Ok(since_changes)
+    }
+
+    /// Keeps what the CLI's hook reported (and its session id).
+    pub fn record_hook(
+        &mut self,
+        agent: AgentId,
+        state: Option<&str>,
+        detail: Option<&str>,
+        session_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE agents SET
+                hook_state  = COALESCE(?2, hook_state),
+                hook_detail = CASE WHEN ?2 IS NULL THEN hook_detail ELSE ?3 END,
+                hook_at     = CASE WHEN ?2 IS NULL THEN hook_at ELSE ?4 END,
+                session_id  = COALESCE(?5, session_id)
+             WHERE id = ?1",
+            params![agent.0, state, detail, self.at, session_id],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_workdir(
+        &mut self,
+        agent: &AgentRecord,
+        workdir: &str,
+        branch: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE agents SET workdir = ?2, branch = ?3 WHERE id = ?1",
+            params![agent.id.0, workdir, branch],
+        )?;
+        if let Some(branch) = branch {
+            self.event(
+                Some(agent.team_id),
+                &EventKind::WorktreeCreated {
+                    agent: agent.id,
+                    path: workdir.to_owned(),
+                    branch: branch.to_owned(),
+                },
+            )?;
+        }
         Ok(())
     }
 

@@ -37,13 +37,14 @@ pub struct PaneInfo {
     pub pid: Option<u32>,
     pub dead: bool,
     pub dead_status: Option<i32>,
+    pub dead_signal: Option<i32>,
     pub current_command: String,
 }
 
 /// The fields of `PaneInfo`. The separator is printable because tmux
 /// replaces control characters in output for clients without a UTF-8
 /// locale; the only free-text field comes last, so it may contain anything.
-pub(crate) const PANE_FORMAT: &str = "#{pane_id}|#{window_index}|#{pane_pid}|#{pane_dead}|#{pane_dead_status}|#{pane_current_command}";
+pub(crate) const PANE_FORMAT: &str = "#{pane_id}|#{window_index}|#{pane_pid}|#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}|#{pane_current_command}";
 
 impl PaneInfo {
     pub(crate) fn parse(command: &str, line: &str) -> Result<Self, TmuxError> {
@@ -51,8 +52,8 @@ impl PaneInfo {
             command: command.to_owned(),
             line: line.to_owned(),
         };
-        let f: Vec<&str> = line.splitn(6, '|').collect();
-        if f.len() != 6 {
+        let f: Vec<&str> = line.splitn(7, '|').collect();
+        if f.len() != 7 {
             return Err(bad());
         }
         Ok(PaneInfo {
@@ -61,7 +62,8 @@ impl PaneInfo {
             pid: f[2].parse().ok().filter(|p| *p > 0),
             dead: f[3] == "1",
             dead_status: f[4].parse().ok(),
-            current_command: f[5].to_owned(),
+            dead_signal: f[5].parse().ok(),
+            current_command: f[6].to_owned(),
         })
     }
 }
@@ -89,11 +91,11 @@ mod tests {
 
     #[test]
     fn pane_info_parses_live_and_dead_panes() {
-        let live = PaneInfo::parse("t", "%3|0|4242|0||warroom").expect("parses");
+        let live = PaneInfo::parse("t", "%3|0|4242|0|||warroom").expect("parses");
         assert_eq!(live.pid, Some(4242));
         assert!(!live.dead);
         assert_eq!(live.dead_status, None);
-        let dead = PaneInfo::parse("t", "%4|1|0|1|3|my|odd cmd").expect("parses");
+        let dead = PaneInfo::parse("t", "%4|1|0|1|3||my|odd cmd").expect("parses");
         assert!(dead.dead);
         assert_eq!(dead.dead_status, Some(3));
         assert_eq!(dead.current_command, "my|odd cmd");

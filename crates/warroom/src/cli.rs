@@ -74,6 +74,10 @@ pub enum Command {
     /// The simulated agent (run by warroom inside a pane).
     #[command(hide = true)]
     SimAgent(SimAgent),
+    /// Record an agent CLI's hook event (its JSON on stdin); installed by
+    /// warroom into the agents' settings. Always exits 0.
+    #[command(hide = true)]
+    Hook { event: String },
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +99,10 @@ pub struct QuickDeploy {
     /// incident without a team, else a new one.
     #[arg(long, value_name = "INCIDENT")]
     pub incident: Option<String>,
+    /// Let every agent share the project's checkout instead of its own
+    /// git worktree on branch hotfix/<team>/<role>.
+    #[arg(long)]
+    pub no_worktree: bool,
     /// The scenario simulated agents follow.
     #[arg(long, hide = true)]
     pub scenario: Option<String>,
@@ -140,6 +148,9 @@ pub struct Declare {
     /// The agent CLI for every agent of the team.
     #[arg(long, value_name = "CLI")]
     pub agent: Option<String>,
+    /// Let the agents share the project's checkout (no worktrees).
+    #[arg(long)]
+    pub no_worktree: bool,
     #[arg(long, hide = true)]
     pub scenario: Option<String>,
 }
@@ -294,6 +305,9 @@ pub enum TeamCommand {
         role: String,
         #[arg(long, value_name = "CLI")]
         agent: Option<String>,
+        /// Share the project's checkout instead of a worktree.
+        #[arg(long)]
+        no_worktree: bool,
     },
     /// List live teams.
     List,
@@ -305,8 +319,14 @@ pub enum TeamCommand {
         #[command(flatten)]
         input: MessageInput,
     },
-    /// Stop a team: its tmux session ends; its history stays.
-    Kill { team: String },
+    /// Stop a team: its tmux session ends and its agents' worktrees are
+    /// removed (their branches stay); its history stays.
+    Kill {
+        team: String,
+        /// Remove worktrees even with uncommitted work in them.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

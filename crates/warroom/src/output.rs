@@ -19,6 +19,21 @@ pub fn local_time(at: Millis) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
+/// `busy since 12:03:04 (screen: retrying)`: the state, since when, and
+/// which source decided it.
+pub fn agent_state(a: &warroom_app::AgentView) -> String {
+    let mut out = a.state.clone().unwrap_or_else(|| "?".into());
+    if let Some(since) = a.state_since {
+        out.push_str(&format!(" since {}", local_time(since)));
+    }
+    match (&a.state_source, &a.state_detail) {
+        (Some(source), Some(detail)) => out.push_str(&format!(" ({source}: {detail})")),
+        (Some(source), None) => out.push_str(&format!(" ({source})")),
+        _ => {}
+    }
+    out
+}
+
 pub fn first_line(text: &str, width: usize) -> String {
     let line = text.lines().next().unwrap_or_default();
     let more = text.lines().count().saturating_sub(1);

@@ -1,4 +1,4 @@
-//! Screen classification on the simulated agent's own screens, as tmux
-//! captured them.
+//! warroom-agents against real screens: golden captures of the real CLIs,
+//! and the simulated agent's own.
 
 mod screens;

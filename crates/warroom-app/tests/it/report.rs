@@ -27,6 +27,11 @@ fn incident_report_snapshot() {
         pid: Some(100 + id as u32),
         restarts: if id == 1 { 1 } else { 0 },
         state: None,
+        state_detail: None,
+        state_source: None,
+        state_since: None,
+        workdir: None,
+        branch: None,
     };
     let agents = vec![
         agent(

@@ -8,7 +8,7 @@ use super::fail_if;
 use crate::cli::{AgentCommand, Format};
 use crate::commands::team::broadcast;
 use crate::input::read_message;
-use crate::output::{agent_cli, json, message_line, message_result};
+use crate::output::{agent_cli, agent_state, json, message_line, message_result};
 
 pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
     match cmd {
@@ -49,7 +49,7 @@ pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
                     a.id.to_string(),
                     a.role,
                     agent_cli(a),
-                    a.state.as_deref().unwrap_or("?")
+                    agent_state(a)
                 );
             }
             Ok(())

@@ -24,6 +24,7 @@ pub fn quick_deploy(app: &App, args: &QuickDeploy, as_json: bool) -> Result<()> 
             purpose: args.purpose.as_deref(),
             scenario: args.scenario.as_deref(),
             incident,
+            no_worktree: args.no_worktree,
         },
     )?;
     if as_json {

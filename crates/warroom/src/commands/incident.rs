@@ -47,6 +47,7 @@ pub fn run(app: &App, cmd: &IncidentCommand, as_json: bool) -> Result<()> {
                 deploy_options: DeployOptions {
                     agent_cli: args.agent.as_deref(),
                     scenario: args.scenario.as_deref(),
+                    no_worktree: args.no_worktree,
                     ..DeployOptions::default()
                 },
             })?;

@@ -2,6 +2,7 @@
 
 mod agent;
 mod deploy;
+mod hook;
 mod incident;
 mod pm;
 mod team;
@@ -14,6 +15,10 @@ use crate::context;
 pub fn run(cli: Cli) -> Result<()> {
     if let Command::SimAgent(args) = &cli.command {
         return deploy::sim_agent(&cli, args);
+    }
+    if let Command::Hook { event } = &cli.command {
+        hook::run(&cli, event);
+        return Ok(());
     }
     let app = context::open(&cli)?;
     match &cli.command {
@@ -31,6 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Attach { team } => team::attach(&app, team),
         Command::Demo(args) => deploy::demo(&app, args, cli.json),
         Command::SimAgent(_) => unreachable!("handled before opening the store"),
+        Command::Hook { .. } => unreachable!("handled before opening the store"),
     }
 }
 

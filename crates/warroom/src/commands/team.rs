@@ -7,7 +7,7 @@ use super::fail_if;
 use crate::cli::TeamCommand;
 use crate::commands::deploy::print_deploy;
 use crate::input::read_message;
-use crate::output::{agent_cli, json, local_time, message_result};
+use crate::output::{agent_cli, agent_state, json, local_time, message_result};
 
 pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
     match cmd {
@@ -16,12 +16,12 @@ pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
             name,
             role,
             agent,
+            no_worktree,
         } => {
             let options = DeployOptions {
                 agent_cli: agent.as_deref(),
-                purpose: None,
-                scenario: None,
-                incident: None,
+                no_worktree: *no_worktree,
+                ..DeployOptions::default()
             };
             let result = app.team_add(team, name, role, &options)?;
             if as_json {
@@ -61,16 +61,23 @@ pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
                     a.name,
                     agent_cli(a),
                     a.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-                    a.state.as_deref().unwrap_or("?")
+                    agent_state(a)
                 );
+                if let Some(branch) = &a.branch {
+                    println!(
+                        "  {:<16} worktree {} ({branch})",
+                        "",
+                        a.workdir.as_deref().unwrap_or("?")
+                    );
+                }
             }
             Ok(())
         }
         TeamCommand::Broadcast { team, input } => {
             broadcast(app, team, &read_message(input)?, as_json)
         }
-        TeamCommand::Kill { team } => {
-            let view = app.kill_team(team)?;
+        TeamCommand::Kill { team, force } => {
+            let view = app.kill_team(team, *force)?;
             if as_json {
                 json(&view)
             } else {

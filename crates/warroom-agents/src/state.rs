@@ -1,0 +1,215 @@
+//! An agent's state, from tmux and its screen. tmux liveness comes first (a
+//! dead pane is exited whatever the screen shows, a missing pane is lost);
+//! then what runs in the pane (never a shell taken for the agent); then the
+//! screen. Hooks, where a CLI has them, are fused above this in `fusion`.
+
+use serde::{Deserialize, Serialize};
+use warroom_tmux::{ControlClient, PaneId, TmuxError};
+
+use crate::profile::AgentProfile;
+use crate::screen::{ScreenState, classify};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AgentState {
+    Starting,
+    Idle,
+    Busy,
+    /// Waiting for a person: a permission dialog or a question.
+    Waiting,
+    RateLimited,
+    /// The turn ended on an API error (server, auth, bad request).
+    Error,
+    /// Blocked at a start-up gate (login, trust, onboarding, a warning).
+    Gated,
+    /// The process ended; the pane stays for inspection.
+    Exited,
+    /// The pane is gone.
+    Lost,
+    /// The pane runs something other than the agent (a shell, say).
+    Foreign,
+}
+
+impl AgentState {
+    pub const ALL: [AgentState; 10] = [
+        AgentState::Starting,
+        AgentState::Idle,
+        AgentState::Busy,
+        AgentState::Waiting,
+        AgentState::RateLimited,
+        AgentState::Error,
+        AgentState::Gated,
+        AgentState::Exited,
+        AgentState::Lost,
+        AgentState::Foreign,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentState::Starting => "starting",
+            AgentState::Idle => "idle",
+            AgentState::Busy => "busy",
+            AgentState::Waiting => "waiting",
+            AgentState::RateLimited => "rate-limited",
+            AgentState::Error => "error",
+            AgentState::Gated => "gated",
+            AgentState::Exited => "exited",
+            AgentState::Lost => "lost",
+            AgentState::Foreign => "foreign",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Whether the composer takes input in this state (an error or a rate
+    /// limit ends the turn and leaves the composer free).
+    pub fn takes_input(self) -> bool {
+        matches!(
+            self,
+            AgentState::Idle | AgentState::Error | AgentState::RateLimited
+        )
+    }
+
+    /// States the agent will not leave by itself.
+    pub fn needs_someone(self) -> bool {
+        matches!(
+            self,
+            AgentState::Exited
+                | AgentState::Lost
+                | AgentState::Foreign
+                | AgentState::Gated
+                | AgentState::Waiting
+        )
+    }
+}
+
+impl std::fmt::Display for AgentState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which source decided a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateSource {
+    Hook,
+    Tmux,
+    Screen,
+}
+
+impl StateSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateSource::Hook => "hook",
+            StateSource::Tmux => "tmux",
+            StateSource::Screen => "screen",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [StateSource::Hook, StateSource::Tmux, StateSource::Screen]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// One look at an agent: what tmux says, then what the screen says.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub state: AgentState,
+    pub source: StateSource,
+    /// What the screen showed, when the screen decided.
+    pub screen_state: Option<ScreenState>,
+    pub draft: String,
+    pub pid: Option<u32>,
+    pub current_command: String,
+    pub exit_status: Option<i32>,
+    pub exit_signal: Option<i32>,
+    pub screen: String,
+}
+
+impl Observation {
+    pub fn detail(&self) -> Option<String> {
+        if let Some(status) = self.exit_status {
+            return Some(format!("status {status}"));
+        }
+        if let Some(signal) = self.exit_signal {
+            return Some(format!("signal {signal}"));
+        }
+        if self.state == AgentState::Foreign {
+            return Some(format!("runs {}", self.current_command));
+        }
+        self.screen_state.as_ref().and_then(ScreenState::detail)
+    }
+
+    /// The last `n` non-blank rows of the screen, as evidence.
+    pub fn tail(&self, n: usize) -> String {
+        let rows = crate::screen::rows(&self.screen);
+        rows[rows.len().saturating_sub(n)..].join("\n")
+    }
+}
+
+pub fn state_of(screen: &ScreenState) -> AgentState {
+    match screen {
+        ScreenState::Starting => AgentState::Starting,
+        ScreenState::Idle { .. } => AgentState::Idle,
+        ScreenState::Busy { .. } => AgentState::Busy,
+        ScreenState::Waiting { .. } => AgentState::Waiting,
+        ScreenState::Gate { .. } => AgentState::Gated,
+        ScreenState::Error { .. } => AgentState::Error,
+        ScreenState::RateLimited { .. } => AgentState::RateLimited,
+        ScreenState::Exited => AgentState::Exited,
+    }
+}
+
+pub fn observe(
+    client: &ControlClient,
+    pane: &PaneId,
+    profile: &AgentProfile,
+) -> Result<Observation, TmuxError> {
+    let Some(info) = client.pane(pane)? else {
+        return Ok(Observation {
+            state: AgentState::Lost,
+            source: StateSource::Tmux,
+            screen_state: None,
+            draft: String::new(),
+            pid: None,
+            current_command: String::new(),
+            exit_status: None,
+            exit_signal: None,
+            screen: String::new(),
+        });
+    };
+    let screen = client.capture(pane, 0)?;
+    let mut obs = Observation {
+        state: AgentState::Exited,
+        source: StateSource::Tmux,
+        screen_state: None,
+        draft: String::new(),
+        pid: info.pid,
+        current_command: info.current_command,
+        exit_status: info.dead_status,
+        exit_signal: info.dead_signal,
+        screen,
+    };
+    if info.dead {
+        return Ok(obs);
+    }
+    obs.exit_status = None;
+    obs.exit_signal = None;
+    if !profile.processes.contains(&obs.current_command) {
+        obs.state = AgentState::Foreign;
+        return Ok(obs);
+    }
+    let seen = classify(&profile.screen, &obs.screen);
+    obs.state = state_of(&seen);
+    obs.source = StateSource::Screen;
+    if let ScreenState::Idle { draft } = &seen {
+        obs.draft = draft.clone();
+    }
+    obs.screen_state = Some(seen);
+    Ok(obs)
+}

@@ -1,0 +1,204 @@
+//! Agent states: one look at every agent of a team (tmux, then the screen),
+//! fused with what the CLI's hooks last reported, recorded with its source
+//! when it changed; and `warroom hook <event>`, which records a hook.
+
+use warroom_agents::hooks::{self, HookState};
+use warroom_agents::{AgentState, HookProtocol, Observation, observe};
+use warroom_store::{AgentRecord, TeamRecord};
+use warroom_tmux::ControlClient;
+
+use crate::launch::pane_of;
+use crate::{App, AppError};
+
+/// How many screen rows an event keeps as evidence.
+const EVIDENCE_ROWS: usize = 12;
+
+/// What `warroom hook` did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HookOutcome {
+    pub agent: Option<i64>,
+    pub event: String,
+    pub state: Option<String>,
+}
+
+impl App {
+    /// Looks at every agent of a live team and records each state change.
+    pub fn refresh_states(&self, team: &TeamRecord) -> Result<(), AppError> {
+        let agents = self.store().agents(team.id)?;
+        if !self.tmux.has_session(&team.name)? {
+            for agent in &agents {
+                self.record_state(agent, AgentState::Lost.as_str(), "tmux", None, None)?;
+            }
+            return Ok(());
+        }
+        let client = self.tmux.control(&team.name)?;
+        for agent in &agents {
+            self.refresh_agent(&client, agent)?;
+        }
+        Ok(())
+    }
+
+    /// One agent's fused state, recorded; returns the observation.
+    pub(crate) fn refresh_agent(
+        &self,
+        client: &ControlClient,
+        agent: &AgentRecord,
+    ) -> Result<(AgentState, Observation), AppError> {
+        let pane = pane_of(agent)?;
+        let profile = self.config.profile(&agent.cli)?;
+        let obs = observe(client, &pane, profile)?;
+        let hook = hook_state(agent);
+        let (state, source, detail) = hooks::fuse(hook.as_ref(), &obs, self.now());
+        let evidence =
+            (source != warroom_agents::StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS));
+        self.record_state(
+            agent,
+            state.as_str(),
+            source.as_str(),
+            detail.as_deref(),
+            evidence.as_deref(),
+        )?;
+        Ok((state, obs))
+    }
+
+    fn record_state(
+        &self,
+        agent: &AgentRecord,
+        state: &str,
+        source: &str,
+        detail: Option<&str>,
+        evidence: Option<&str>,
+    ) -> Result<bool, AppError> {
+        if agent.state == state && agent.state_detail.as_deref() == detail {
+            return Ok(false);
+        }
+        self.write("warroom", |tx| {
+            Ok(tx.set_agent_state(agent, state, source, detail, evidence)?)
+        })
+    }
+
+    /// `warroom hook <event>`, run by an agent CLI's hook with the event's
+    /// JSON on stdin. Outside a warroom agent (no `WARROOM_AGENT_ID`) it
+    /// does nothing: the same settings may serve a person's own sessions.
+    pub fn record_hook(&self, event: &str, input: &str) -> Result<HookOutcome, AppError> {
+        let agent_id = self.agent_id.as_deref().and_then(|raw| raw.parse().ok());
+        let Some(agent_id) = agent_id else {
+            return Ok(HookOutcome {
+                agent: None,
+                event: event.to_owned(),
+                state: None,
+            });
+        };
+        let agent = self.stored_agent(agent_id)?;
+        let profile = self.config.profile(&agent.cli)?;
+        if profile.hooks != HookProtocol::Claude {
+            return Err(AppError::bad_input(format!(
+                "{} agents have no hooks warroom reads",
+                agent.cli
+            )));
+        }
+        let fact =
+            hooks::parse_claude(event, input).map_err(|e| AppError::bad_input(e.to_string()))?;
+        let state = fact.state.map(AgentState::as_str);
+        let evidence = format!("hook {}", fact.event);
+        self.write("warroom", |tx| {
+            tx.record_hook(
+                agent.id,
+                state,
+                fact.detail.as_deref(),
+                fact.session_id.as_deref(),
+            )?;
+            // A hook is the CLI's own word: it moves the recorded state at
+            // once (the next look fuses it with tmux and the screen).
+            if let Some(state) = state {
+                let dead = agent.state == AgentState::Exited.as_str()
+                    || agent.state == AgentState::Lost.as_str();
+                if !dead {
+                    tx.set_agent_state(
+                        &agent,
+                        state,
+                        "hook",
+                        fact.detail.as_deref(),
+                        Some(&evidence),
+                    )?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(HookOutcome {
+            agent: Some(agent.id.0),
+            event: fact.event,
+            state: state.map(str::to_owned),
+        })
+    }
+}
+
+fn hook_state(agent: &AgentRecord) -> Option<HookState> {
+    Some(HookState {
+        state: AgentState::parse(agent.hook_state.as_deref()?)?,
+        detail: agent.hook_detail.clone(),
+        at_ms: agent.hook_at?,
+    })
+}
+
+/// The hook events warroom listens to, for CLIs with Claude Code's hooks.
+const CLAUDE_HOOK_EVENTS: &[&str] = &[
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PermissionRequest",
+    "Notification",
+    "Stop",
+    "StopFailure",
+    "SessionEnd",
+];
+
+impl App {
+    /// The settings file passed to a hook-speaking CLI (`--settings`): it
+    /// adds warroom's hooks for that process only, so the engineer's own
+    /// settings files are never edited. Written once per data directory.
+    pub(crate) fn hook_settings(
+        &self,
+        profile: &warroom_agents::AgentProfile,
+    ) -> Result<std::path::PathBuf, AppError> {
+        let path = self
+            .data_dir
+            .join("hooks")
+            .join(format!("{}-settings.json", profile.name));
+        let exe = shell_quote(&self.warroom_exe.to_string_lossy());
+        let hooks: serde_json::Map<String, serde_json::Value> = CLAUDE_HOOK_EVENTS
+            .iter()
+            .map(|event| {
+                (
+                    (*event).to_owned(),
+                    serde_json::json!([{
+                        "matcher": "",
+                        "hooks": [{ "type": "command", "command": format!("{exe} hook {event}") }]
+                    }]),
+                )
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "hooks": hooks }))
+            .map_err(|e| AppError::failed(e.to_string()))?;
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            let dir = path.parent().unwrap_or(&self.data_dir);
+            std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(&path, &text))
+                .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
+        }
+        Ok(path)
+    }
+}
+
+/// Quotes a word for `sh -c` (hook commands run through a shell).
+fn shell_quote(word: &str) -> String {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
