@@ -52,7 +52,9 @@ pub fn parse_claude(event: &str, input: &str) -> Result<HookFact, HookInputError
         "PreToolUse" | "PostToolUse" => (Some(AgentState::Busy), Some(tool())),
         "PermissionRequest" => (Some(AgentState::Waiting), Some(tool())),
         "Notification" => match text("notification_type").as_deref() {
-            Some("permission_prompt") => (Some(AgentState::Waiting), text("message")),
+            Some("permission_prompt" | "agent_needs_input") => {
+                (Some(AgentState::Waiting), text("message"))
+            }
             Some("idle_prompt") => (Some(AgentState::Idle), None),
             _ => (None, text("message")),
         },

@@ -6,6 +6,8 @@ use serde_json::Value;
 
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
+    /// More environment for every warroom command (model endpoints, PATH).
+    pub extra: Vec<(String, String)>,
 }
 
 impl TestEnv {
@@ -14,7 +16,10 @@ impl TestEnv {
         for sub in ["home", "project", "data"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
         }
-        Self { dir }
+        Self {
+            dir,
+            extra: Vec::new(),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -41,6 +46,9 @@ impl TestEnv {
             .env("WARROOM_HOME", self.path("data"))
             .env("WARROOM_TMUX_SOCKET", self.socket())
             .current_dir(self.path("project"));
+        for (k, v) in &self.extra {
+            cmd.env(k, v);
+        }
         cmd
     }
 

@@ -1,8 +1,10 @@
 //! End-to-end tests of the warroom binary: a private tmux server on a socket
-//! in a temp dir, a temp HOME and data dir, simulated agents.
+//! in a temp dir, a temp HOME and data dir, simulated agents, and the real
+//! Claude Code and Codex driven by a scripted model endpoint on 127.0.0.1.
 
 mod env;
 mod incident;
+mod real_clis;
 mod safety;
 mod seed;
 mod surface;

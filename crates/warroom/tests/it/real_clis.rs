@@ -1,0 +1,334 @@
+//! The real agent CLIs (installed by scripts/install-agent-clis at pinned
+//! versions) in a private tmux server, against the scripted model endpoint
+//! of warroom-testkit. Nothing leaves 127.0.0.1; HOME is a temp dir.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use warroom_testkit::{Action, ModelServer};
+
+use crate::env::{TestEnv, wait_until};
+
+/// Where the pinned CLIs are, or None (with a notice) when the run says to
+/// skip them. Missing CLIs fail the test: a skipped end-to-end test must
+/// never pass silently.
+fn clis_dir(cli: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("WARROOM_AGENT_CLIS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/agent-clis/node_modules/.bin")
+        });
+    if dir.join(cli).exists() {
+        return Some(dir);
+    }
+    if std::env::var_os("WARROOM_SKIP_REAL_CLIS").is_some() {
+        eprintln!("SKIPPED: {cli} is not installed and WARROOM_SKIP_REAL_CLIS is set");
+        return None;
+    }
+    panic!(
+        "{cli} is not installed in {}: run scripts/install-agent-clis (or set WARROOM_SKIP_REAL_CLIS=1 to skip)",
+        dir.display()
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A test env whose project is a git repository, with the CLIs and this
+/// warroom on PATH (the agents call `warroom` from their shell tool).
+fn env_with_repo(clis: &Path) -> TestEnv {
+    let mut env = TestEnv::start();
+    let project = env.path("project");
+    std::fs::write(project.join("auth.py"), "def login():\n    return 500\n").expect("write");
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "."]);
+    git(&project, &["commit", "-qm", "auth service"]);
+    let warroom = PathBuf::from(assert_cmd::cargo::cargo_bin!("warroom"));
+    let path = format!(
+        "{}:{}:{}",
+        warroom.parent().expect("bin dir").display(),
+        clis.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    env.extra.push(("PATH".into(), path));
+    env
+}
+
+/// Claude Code against the endpoint: the API key a person would have
+/// approved once (warroom seeds trust and onboarding itself).
+fn claude_env(env: &mut TestEnv, model: &ModelServer) {
+    let home = env.path("home");
+    std::fs::write(
+        home.join(".claude.json"),
+        serde_json::json!({ "customApiKeyResponses": { "approved": ["sk-test"], "rejected": [] } })
+            .to_string(),
+    )
+    .expect("seed");
+    for (k, v) in [
+        ("ANTHROPIC_BASE_URL", model.base_url()),
+        ("ANTHROPIC_API_KEY", "sk-test".into()),
+        ("DISABLE_TELEMETRY", "1".into()),
+        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".into()),
+        ("DISABLE_AUTOUPDATER", "1".into()),
+        // Errors end the turn at once, so warroom (not the CLI) decides.
+        ("CLAUDE_CODE_MAX_RETRIES", "0".into()),
+    ] {
+        env.extra.push((k.into(), v));
+    }
+}
+
+/// Like `wait_until`, but shows every pane of the team before failing.
+fn wait_or_dump(
+    env: &TestEnv,
+    team: &str,
+    what: &str,
+    timeout: Duration,
+    mut f: impl FnMut() -> bool,
+) {
+    let start = Instant::now();
+    while !f() {
+        if start.elapsed() > timeout {
+            for pane in env
+                .tmux(&[
+                    "list-panes",
+                    "-s",
+                    "-t",
+                    &format!("={team}"),
+                    "-F",
+                    "#{pane_id}",
+                ])
+                .lines()
+            {
+                eprintln!("----- {pane}\n{}", env.capture(pane));
+            }
+            eprintln!("----- model requests: {:#?}", warroom_prompts_note());
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn warroom_prompts_note() -> &'static str {
+    "see the panes above"
+}
+
+fn agent(env: &TestEnv, team: &str, window: u64) -> Value {
+    let agents = env.json(&["agent", "list", team]);
+    agents
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["window"] == window).cloned())
+        .expect("agent listed")
+}
+
+/// Waits for an agent's state and returns how long it took to be seen.
+fn wait_state(
+    env: &TestEnv,
+    team: &str,
+    window: u64,
+    state: &str,
+    timeout: Duration,
+) -> (Duration, Value) {
+    let start = Instant::now();
+    let mut last = Value::Null;
+    wait_or_dump(
+        env,
+        team,
+        &format!("{team}:{window} to be {state}"),
+        timeout,
+        || {
+            last = agent(env, team, window);
+            last["state"] == state
+        },
+    );
+    (start.elapsed(), last)
+}
+
+#[test]
+fn claude_code_team_starts_takes_its_briefing_and_calls_warroom() {
+    let Some(clis) = clis_dir("claude") else {
+        return;
+    };
+    let model = ModelServer::start().expect("model endpoint");
+    let mut env = env_with_repo(&clis);
+    claude_env(&mut env, &model);
+    model.on(
+        "REPORT-IN",
+        Action::Tool(
+            "warroom agent send cc:project-manager 'root cause: the token cache expired'".into(),
+        ),
+    );
+
+    let deploy = env.json(&[
+        "quick-deploy",
+        "backend",
+        "3",
+        "--project-name",
+        "cc",
+        "--agent",
+        "claude",
+    ]);
+    for a in deploy["agents"].as_array().expect("agents") {
+        assert_eq!(a["agent"]["cli"], "claude", "{a}");
+        assert_eq!(a["ready"], true, "{a}");
+        assert_eq!(a["briefing"]["outcome"], "submitted", "{a}");
+        // Its own worktree, on its own branch.
+        let workdir = PathBuf::from(a["agent"]["workdir"].as_str().expect("workdir"));
+        assert!(workdir.join("auth.py").exists(), "{}", workdir.display());
+        let role = a["agent"]["role"].as_str().expect("role");
+        assert_eq!(a["agent"]["branch"], format!("hotfix/cc/{role}"));
+    }
+    // The model really received the three briefings, each submitted once.
+    wait_until(
+        "the three briefings at the model",
+        Duration::from_secs(20),
+        || {
+            model
+                .prompts()
+                .iter()
+                .filter(|p| p.contains("BRIEFING. You are"))
+                .count()
+                == 3
+        },
+    );
+
+    // The backend developer's own shell tool runs `warroom agent send`.
+    env.ok(&["agent", "send", "cc:0", "REPORT-IN: what did you find?"]);
+    wait_or_dump(
+        &env,
+        "cc",
+        "the agent's own message to the PM",
+        Duration::from_secs(30),
+        || {
+            env.messages("cc").iter().any(|m| {
+                m["text"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("token cache expired"))
+                    && m["from_kind"] == "agent"
+                    && m["outcome"] == "submitted"
+            })
+        },
+    );
+    // Its hooks reported the turn: the state's source is the CLI's own word.
+    let (_, seen) = wait_state(&env, "cc", 0, "idle", Duration::from_secs(20));
+    assert_eq!(seen["state_source"], "hook", "{seen}");
+
+    let kill = env.run(&["team", "kill", "cc"]);
+    assert_eq!(kill.code, 0, "{}{}", kill.stdout, kill.stderr);
+    assert!(
+        !env.path("data/worktrees/cc/project-manager").exists(),
+        "worktrees removed"
+    );
+}
+
+#[test]
+fn claude_code_states_follow_the_real_screen_and_hooks() {
+    let Some(clis) = clis_dir("claude") else {
+        return;
+    };
+    let model = ModelServer::start().expect("model endpoint");
+    let mut env = env_with_repo(&clis);
+    claude_env(&mut env, &model);
+    // Default permission mode: a shell tool call asks a person first.
+    std::fs::write(
+        env.path("project/warroom.toml"),
+        "[agents.claude]\ncommand = [\"claude\", \"--settings\", \"{settings}\", \"--permission-mode\", \"default\"]\n",
+    )
+    .expect("config");
+    model
+        .on("STALL", Action::Stall(Duration::from_secs(4)))
+        .on("PERMIT", Action::Tool("touch permitted.txt".into()))
+        .on("LIMIT", Action::Fail(429))
+        .on("BROKEN", Action::Fail(500));
+    env.ok(&[
+        "quick-deploy",
+        "backend",
+        "1",
+        "--project-name",
+        "st",
+        "--agent",
+        "claude",
+        "--no-worktree",
+    ]);
+    let mut figures = Vec::new();
+
+    env.ok(&["agent", "send", "st:0", "STALL for a while"]);
+    figures.push((
+        "busy",
+        wait_state(&env, "st", 0, "busy", Duration::from_secs(10)).0,
+    ));
+    figures.push((
+        "idle",
+        wait_state(&env, "st", 0, "idle", Duration::from_secs(20)).0,
+    ));
+
+    env.ok(&["agent", "send", "st:0", "PERMIT me to touch a file"]);
+    let (took, seen) = wait_state(&env, "st", 0, "waiting", Duration::from_secs(15));
+    figures.push(("waiting", took));
+    assert!(
+        seen["state_detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("touch permitted.txt") || d.contains("proceed")),
+        "{seen}"
+    );
+    assert!(
+        !env.path("project/permitted.txt").exists(),
+        "nothing runs before a person says so"
+    );
+    // A message to a waiting agent is refused: nothing is typed into the dialog.
+    let refused = env.run(&["agent", "send", "st:0", "are you there?"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    let pane = agent(&env, "st", 0)["pane"]
+        .as_str()
+        .expect("pane")
+        .to_owned();
+    env.tmux(&["send-keys", "-t", &pane, "Escape"]);
+    wait_state(&env, "st", 0, "idle", Duration::from_secs(15));
+
+    env.ok(&["agent", "send", "st:0", "LIMIT this one"]);
+    let (took, seen) = wait_state(&env, "st", 0, "rate-limited", Duration::from_secs(15));
+    figures.push(("rate-limited", took));
+    assert!(
+        seen["state_source"] == "hook" || seen["state_source"] == "screen",
+        "{seen}"
+    );
+
+    env.ok(&["agent", "send", "st:0", "BROKEN request"]);
+    figures.push((
+        "error",
+        wait_state(&env, "st", 0, "error", Duration::from_secs(15)).0,
+    ));
+
+    let pid = agent(&env, "st", 0)["pid"].as_u64().expect("pid");
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill");
+    let (took, seen) = wait_state(&env, "st", 0, "exited", Duration::from_secs(10));
+    figures.push(("exited", took));
+    assert_eq!(seen["state_source"], "tmux", "{seen}");
+    for (state, took) in figures {
+        eprintln!(
+            "claude {state:<13} seen {:>5} ms after the command returned",
+            took.as_millis()
+        );
+    }
+}
