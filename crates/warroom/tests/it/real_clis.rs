@@ -332,3 +332,113 @@ fn claude_code_states_follow_the_real_screen_and_hooks() {
         );
     }
 }
+
+/// Codex against the endpoint: the provider a person would configure in
+/// `$CODEX_HOME/config.toml` (warroom adds the folder trust itself).
+fn codex_env(env: &mut TestEnv, model: &ModelServer) {
+    let codex_home = env.path("home/.codex");
+    std::fs::create_dir_all(&codex_home).expect("mkdir");
+    std::fs::write(
+        codex_home.join("config.toml"),
+        format!(
+            "model = \"gpt-fake\"\nmodel_provider = \"fake\"\ncheck_for_update_on_startup = false\n\n\
+             [model_providers.fake]\nname = \"Scripted\"\nbase_url = \"{}\"\nwire_api = \"responses\"\n\
+             env_key = \"OPENAI_API_KEY\"\nrequires_openai_auth = false\nsupports_websockets = false\n\
+             request_max_retries = 0\nstream_max_retries = 0\n",
+            model.openai_url()
+        ),
+    )
+    .expect("config");
+    env.extra.push((
+        "CODEX_HOME".into(),
+        codex_home.to_string_lossy().into_owned(),
+    ));
+    env.extra.push(("OPENAI_API_KEY".into(), "sk-test".into()));
+}
+
+#[test]
+fn codex_starts_trusted_takes_pasted_messages_and_shows_its_states() {
+    let Some(clis) = clis_dir("codex") else {
+        return;
+    };
+    let model = ModelServer::start().expect("model endpoint");
+    let mut env = env_with_repo(&clis);
+    codex_env(&mut env, &model);
+    model
+        .on("STALL", Action::Stall(Duration::from_secs(4)))
+        .on("BROKEN", Action::Fail(500))
+        .on("LIMIT", Action::Fail(429));
+    let deploy = env.json(&[
+        "quick-deploy",
+        "backend",
+        "1",
+        "--project-name",
+        "cx",
+        "--agent",
+        "codex",
+    ]);
+    let first = &deploy["agents"][0];
+    assert_eq!(first["agent"]["cli"], "codex", "{first}");
+    assert_eq!(first["ready"], true, "{first}");
+    // Codex always gets a bracketed paste (a typed burst swallows Enter).
+    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
+    assert_eq!(first["briefing"]["transport"], "paste", "{first}");
+    // The trust gate was pre-seeded for the agent's worktree, not answered.
+    let config = std::fs::read_to_string(env.path("home/.codex/config.toml")).expect("config");
+    let workdir = first["agent"]["workdir"].as_str().expect("workdir");
+    assert!(
+        config.contains(workdir) && config.contains("trusted"),
+        "{config}"
+    );
+    wait_or_dump(
+        &env,
+        "cx",
+        "the briefing at the model",
+        Duration::from_secs(20),
+        || {
+            model
+                .prompts()
+                .iter()
+                .any(|p| p.contains("BRIEFING. You are"))
+        },
+    );
+
+    let mut figures = Vec::new();
+    wait_state(&env, "cx", 0, "idle", Duration::from_secs(20));
+    env.ok(&["agent", "send", "cx:0", "STALL for a while"]);
+    figures.push((
+        "busy",
+        wait_state(&env, "cx", 0, "busy", Duration::from_secs(10)).0,
+    ));
+    figures.push((
+        "idle",
+        wait_state(&env, "cx", 0, "idle", Duration::from_secs(20)).0,
+    ));
+    env.ok(&["agent", "send", "cx:0", "BROKEN request"]);
+    figures.push((
+        "error",
+        wait_state(&env, "cx", 0, "error", Duration::from_secs(20)).0,
+    ));
+    env.ok(&["agent", "send", "cx:0", "LIMIT this one"]);
+    figures.push((
+        "rate-limited",
+        wait_state(&env, "cx", 0, "rate-limited", Duration::from_secs(20)).0,
+    ));
+
+    let pid = agent(&env, "cx", 0)["pid"].as_u64().expect("pid");
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill");
+    figures.push((
+        "exited",
+        wait_state(&env, "cx", 0, "exited", Duration::from_secs(10)).0,
+    ));
+    for (state, took) in figures {
+        eprintln!(
+            "codex {state:<13} seen {:>5} ms after the command returned",
+            took.as_millis()
+        );
+    }
+    env.ok(&["team", "kill", "cx"]);
+}
