@@ -185,11 +185,23 @@ fn attempt(
     }
     std::thread::sleep(profile.enter_delay(transport == Transport::Paste));
     client.send_key(pane, "Enter")?;
-    let verdict = verify(client, pane, profile, envelope, transport, options)?;
+    let verdict = verify(client, pane, profile, envelope, transport, options, queued)?;
     Ok(match verdict {
         (Outcome::Submitted, detail) if queued => (Outcome::Queued, detail),
         other => other,
     })
+}
+
+/// Whether the CLI shows our message as queued: the queued mark under the
+/// newest row that carries our tag.
+fn shows_queued(profile: &AgentProfile, screen: &str, marker: &str) -> bool {
+    let Some(mark) = &profile.screen.queued else {
+        return false;
+    };
+    let rows = crate::screen::rows(screen);
+    rows.iter()
+        .rposition(|r| r.contains(marker))
+        .is_some_and(|at| rows[at + 1..].iter().take(4).any(|r| mark.is_match(r)))
 }
 
 fn verify(
@@ -199,6 +211,7 @@ fn verify(
     envelope: &Envelope,
     transport: Transport,
     options: &DeliveryOptions,
+    queued: bool,
 ) -> Result<Verdict, TmuxError> {
     let marker = envelope.marker();
     let ours = |draft: &str| {
@@ -218,6 +231,13 @@ fn verify(
     loop {
         let obs = observe(client, pane, profile)?;
         match obs.state {
+            // Typed into a running turn: proof is the CLI's own queued mark
+            // under our text (or, later, the turn that runs it).
+            AgentState::Busy if queued => {
+                if shows_queued(profile, &obs.screen, &marker) {
+                    return Ok((Outcome::Submitted, None));
+                }
+            }
             // A turn started (or ended at once on an API error, or stopped
             // at a permission dialog): the message was taken.
             AgentState::Busy

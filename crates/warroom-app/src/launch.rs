@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use warroom_agents::{AgentState, wait_until_idle};
+use warroom_agents::{AgentState, BriefingMode, wait_until_idle};
 use warroom_model::{
     AgentId, EventKind, IncidentEvent, MessageText, Milestone, RosterEntry, Sender, TeamName,
     briefing,
@@ -439,7 +439,7 @@ impl App {
                     s.spawn(move || -> Result<LaunchedAgent, AppError> {
                         let (ready, ready_ms, tail) = self.wait_ready(client, team, agent)?;
                         let briefing = if ready {
-                            let body = MessageText::new(&self.briefing_for(team, agent)?)?;
+                            let body = MessageText::new(&self.briefing_message(team, agent)?)?;
                             Some(self.deliver_to(
                                 client,
                                 team,
@@ -540,6 +540,25 @@ impl App {
             text.push_str(&section);
         }
         Ok(text)
+    }
+
+    /// The first message an agent gets: its briefing, or with the profile's
+    /// `briefing = "file"` a pointer to the briefing written into its
+    /// working directory.
+    fn briefing_message(&self, team: &TeamRecord, agent: &AgentRecord) -> Result<String, AppError> {
+        let text = self.briefing_for(team, agent)?;
+        if self.config.profile(&agent.cli)?.briefing != BriefingMode::File {
+            return Ok(text);
+        }
+        let dir = Path::new(agent.workdir.as_deref().unwrap_or(&team.project_dir)).join(".warroom");
+        let path = dir.join(format!("briefing-{}.md", agent.id));
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, &text))
+            .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
+        Ok(format!(
+            "BRIEFING: read {} now; it is your role, your team and the incident, and how to report.",
+            path.display()
+        ))
     }
 
     fn restored_context(&self, team: &TeamRecord, agent: &AgentRecord) -> Result<String, AppError> {

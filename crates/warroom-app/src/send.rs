@@ -16,11 +16,32 @@ use crate::{App, AppError};
 impl App {
     /// `agent send <target> <text>`.
     pub fn send(&self, target: &str, text: &str) -> Result<MessageResult, AppError> {
+        self.send_with(target, text, false)
+    }
+
+    /// `agent send [--now]`: with `now`, a busy agent that queues input
+    /// itself (Claude Code) is typed to at once instead of waited for.
+    pub fn send_with(
+        &self,
+        target: &str,
+        text: &str,
+        now: bool,
+    ) -> Result<MessageResult, AppError> {
         let body = MessageText::new(text)?;
         let (team, agent) = self.resolve(target)?;
         let sender = self.actor()?;
         let client = self.control(&team)?;
-        self.deliver_to(&client, &team, &agent, &sender, MessageKind::Message, &body)
+        let mut options = self.delivery_options();
+        options.now = now;
+        self.deliver_with(
+            &client,
+            &team,
+            &agent,
+            &sender,
+            MessageKind::Message,
+            &body,
+            options,
+        )
     }
 
     /// `team broadcast <team> <text>` and `agent send-all`: every agent of the
@@ -116,7 +137,28 @@ impl App {
         kind: MessageKind,
         body: &MessageText,
     ) -> Result<MessageResult, AppError> {
-        let options = self.delivery_options();
+        self.deliver_with(
+            client,
+            team,
+            agent,
+            sender,
+            kind,
+            body,
+            self.delivery_options(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_with(
+        &self,
+        client: &ControlClient,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+        sender: &Sender,
+        kind: MessageKind,
+        body: &MessageText,
+        options: warroom_agents::DeliveryOptions,
+    ) -> Result<MessageResult, AppError> {
         let _lock = self.agent_lock(agent.id, options.wait_idle)?;
         let message_id = self.write(&sender.label(), |tx| {
             Ok(tx.create_message(&NewMessage {
@@ -127,7 +169,7 @@ impl App {
                 body: body.as_str(),
             })?)
         })?;
-        self.deliver_recorded(client, team, agent, sender, message_id, body)
+        self.deliver_recorded(client, team, agent, sender, message_id, body, &options)
     }
 
     /// Records a message from warroom itself as pending and hands its
@@ -198,11 +240,21 @@ impl App {
         }
         let body = MessageText::new(&message.body)?;
         let client = self.control(&team)?;
-        self.deliver_recorded(&client, &team, &agent, &Sender::System, message_id, &body)
+        let options = self.delivery_options();
+        self.deliver_recorded(
+            &client,
+            &team,
+            &agent,
+            &Sender::System,
+            message_id,
+            &body,
+            &options,
+        )
     }
 
     /// Types a recorded message into the agent's pane and records how it
     /// ended. The caller holds the agent's lock.
+    #[allow(clippy::too_many_arguments)]
     fn deliver_recorded(
         &self,
         client: &ControlClient,
@@ -211,13 +263,13 @@ impl App {
         sender: &Sender,
         message_id: i64,
         body: &MessageText,
+        options: &warroom_agents::DeliveryOptions,
     ) -> Result<MessageResult, AppError> {
         let profile = self.config.profile(&agent.cli)?;
-        let options = self.delivery_options();
         let actor = sender.label();
         let envelope = Envelope::new(message_id, sender, body);
         let delivery = match agent.pane_id.as_deref().map(PaneId::new) {
-            Some(Ok(pane)) => deliver(&self.tmux, client, &pane, profile, &envelope, &options),
+            Some(Ok(pane)) => deliver(&self.tmux, client, &pane, profile, &envelope, options),
             _ => warroom_agents::Delivery {
                 outcome: Outcome::Failed,
                 detail: Some("the agent has no pane".into()),

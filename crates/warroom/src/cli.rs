@@ -336,6 +336,10 @@ pub enum AgentCommand {
         target: String,
         #[command(flatten)]
         input: MessageInput,
+        /// Do not wait for a busy agent to finish its turn: Claude Code
+        /// queues the message itself (outcome `queued`); others still wait.
+        #[arg(long)]
+        now: bool,
     },
     /// Send a message to every agent of a team (same as `team broadcast`).
     SendAll {

@@ -12,9 +12,9 @@ use crate::output::{agent_cli, agent_state, json, message_line, message_result};
 
 pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
     match cmd {
-        AgentCommand::Send { target, input } => {
+        AgentCommand::Send { target, input, now } => {
             let text = read_message(input)?;
-            let result = app.send(target, &text)?;
+            let result = app.send_with(target, &text, *now)?;
             if as_json {
                 json(&result)?;
             } else {

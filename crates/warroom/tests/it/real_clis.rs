@@ -231,11 +231,33 @@ fn claude_code_team_starts_takes_its_briefing_and_calls_warroom() {
     let (_, seen) = wait_state(&env, "cc", 0, "idle", Duration::from_secs(20));
     assert_eq!(seen["state_source"], "hook", "{seen}");
 
-    let kill = env.run(&["team", "kill", "cc"]);
-    assert_eq!(kill.code, 0, "{}{}", kill.stdout, kill.stderr);
+    // Uncommitted work in a worktree stops `team kill` before anything is
+    // touched; --force removes it (the branches stay).
+    let devops = env.path("data/worktrees/cc/devops-engineer");
+    std::fs::write(devops.join("fix.py"), "pass\n").expect("write");
+    let refused = env.run(&["team", "kill", "cc"]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
     assert!(
-        !env.path("data/worktrees/cc/project-manager").exists(),
+        refused.stderr.contains("fix.py") && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(agent(&env, "cc", 1)["state"], "idle", "the team still runs");
+    env.ok(&["team", "kill", "cc", "--force"]);
+    assert!(
+        !devops.exists() && !env.path("data/worktrees/cc/project-manager").exists(),
         "worktrees removed"
+    );
+    let branches = Command::new("git")
+        .arg("-C")
+        .arg(env.path("project"))
+        .args(["branch", "--list", "hotfix/cc/*"])
+        .output()
+        .expect("git");
+    assert_eq!(
+        String::from_utf8_lossy(&branches.stdout).lines().count(),
+        3,
+        "branches stay"
     );
 }
 
@@ -275,10 +297,29 @@ fn claude_code_states_follow_the_real_screen_and_hooks() {
         "busy",
         wait_state(&env, "st", 0, "busy", Duration::from_secs(10)).0,
     ));
+    // --now types into the running turn; Claude Code queues it itself.
+    let queued = env.json(&[
+        "agent",
+        "send",
+        "--now",
+        "st:0",
+        "while you work, note this",
+    ]);
+    assert_eq!(queued["outcome"], "queued", "{queued}");
     figures.push((
         "idle",
         wait_state(&env, "st", 0, "idle", Duration::from_secs(20)).0,
     ));
+    wait_until(
+        "the queued message at the model",
+        Duration::from_secs(20),
+        || {
+            model
+                .prompts()
+                .iter()
+                .any(|p| p.contains("while you work, note this"))
+        },
+    );
 
     env.ok(&["agent", "send", "st:0", "PERMIT me to touch a file"]);
     let (took, seen) = wait_state(&env, "st", 0, "waiting", Duration::from_secs(15));
