@@ -108,12 +108,6 @@ impl StateSource {
             StateSource::Screen => "screen",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [StateSource::Hook, StateSource::Tmux, StateSource::Screen]
-            .into_iter()
-            .find(|x| x.as_str() == s)
-    }
 }
 
 /// One look at an agent: what tmux says, then what the screen says.

@@ -6,11 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use warroom_agents::{AgentState, BriefingMode, wait_until_idle};
-use warroom_model::{
-    AgentId, EventKind, IncidentEvent, MessageText, Milestone, RosterEntry, Sender, TeamName,
-    briefing,
-};
+use warroom_agents::{AgentState, wait_until_idle};
+use warroom_model::{AgentId, EventKind, IncidentEvent, MessageText, Milestone, Sender, TeamName};
 use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, Spawn};
 
@@ -497,102 +494,12 @@ impl App {
             })?;
             return Ok((true, Some(after_ms), None));
         }
-        let tail: Vec<&str> = obs.screen.lines().rev().take(8).collect();
-        let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+        let tail = obs.tail(8);
         Ok((
             false,
             None,
             Some(format!("[{}] {tail}", obs.state.as_str())),
         ))
-    }
-
-    pub(crate) fn briefing_for(
-        &self,
-        team: &TeamRecord,
-        agent: &AgentRecord,
-    ) -> Result<String, AppError> {
-        let agents = self.store().agents(team.id)?;
-        let roster: Vec<RosterEntry> = agents
-            .iter()
-            .map(|a| RosterEntry {
-                window: a.window,
-                role: a.role.clone(),
-                name: a.display_name.clone(),
-            })
-            .collect();
-        let me = RosterEntry {
-            window: agent.window,
-            role: agent.role.clone(),
-            name: agent.display_name.clone(),
-        };
-        let spec = self.config.catalogue.role(&agent.role)?.1;
-        let roles = &self.config.catalogue.roles;
-        let mut text = briefing(
-            &team.name,
-            &me,
-            spec,
-            &roster,
-            team.purpose.as_deref(),
-            |r| roles.get(r).is_some_and(|s| s.may_change_production),
-        );
-        if let Some(section) = self.incident_briefing(team, agent)? {
-            text.push('\n');
-            text.push_str(&section);
-        }
-        Ok(text)
-    }
-
-    /// The first message an agent gets: its briefing, or with the profile's
-    /// `briefing = "file"` a pointer to the briefing written into its
-    /// working directory.
-    fn briefing_message(&self, team: &TeamRecord, agent: &AgentRecord) -> Result<String, AppError> {
-        let text = self.briefing_for(team, agent)?;
-        if self.config.profile(&agent.cli)?.briefing != BriefingMode::File {
-            return Ok(text);
-        }
-        let dir = Path::new(agent.workdir.as_deref().unwrap_or(&team.project_dir)).join(".warroom");
-        let path = dir.join(format!("briefing-{}.md", agent.id));
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&path, &text))
-            .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
-        Ok(format!(
-            "BRIEFING: read {} now; it is your role, your team and the incident, and how to report.",
-            path.display()
-        ))
-    }
-
-    fn restored_context(&self, team: &TeamRecord, agent: &AgentRecord) -> Result<String, AppError> {
-        let team = self.store().team(team.id)?.unwrap_or_else(|| team.clone());
-        let mut text =
-            String::from("CONTEXT RESTORED: you were restarted; this is where the team stands.\n");
-        text.push_str(&self.briefing_for(&team, agent)?);
-        text.push_str(&format!(
-            "\nTeam purpose: {}\n",
-            team.purpose.as_deref().unwrap_or("(not stated yet)")
-        ));
-        let recent = self.store().messages_to(
-            agent.id,
-            MessageKind::Message,
-            self.config.delivery.restore_messages,
-        )?;
-        if recent.is_empty() {
-            text.push_str("No messages had been sent to you yet.");
-        } else {
-            text.push_str("The last messages sent to you, oldest first:\n");
-            for m in recent {
-                let at = chrono::DateTime::from_timestamp_millis(m.created_at)
-                    .map(|t| t.format("%H:%M:%S UTC").to_string())
-                    .unwrap_or_default();
-                text.push_str(&format!(
-                    "--- #{} at {at} from {} ({}):\n{}\n",
-                    m.id,
-                    m.sender_label,
-                    m.outcome,
-                    clip(&m.body, 2000)
-                ));
-            }
-        }
-        Ok(text)
     }
 
     pub(crate) fn stored_agent(&self, id: AgentId) -> Result<AgentRecord, AppError> {
@@ -665,19 +572,4 @@ fn on_path(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| {
         std::env::split_paths(&paths).any(|dir| executable(&dir.join(program)))
     })
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let cut = (0..=max)
-        .rev()
-        .find(|i| text.is_char_boundary(*i))
-        .unwrap_or(0);
-    format!(
-        "{}\n[… {} more bytes: warroom agent messages has the whole message]",
-        &text[..cut],
-        text.len() - cut
-    )
 }

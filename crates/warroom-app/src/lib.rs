@@ -2,6 +2,7 @@
 //! the dashboard) call these; none of them talks to tmux or SQL directly.
 
 mod app;
+mod briefing;
 mod comms;
 pub mod config;
 mod declare;

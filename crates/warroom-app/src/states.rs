@@ -27,7 +27,7 @@ impl App {
         let agents = self.store().agents(team.id)?;
         if !self.tmux.has_session(&team.name)? {
             for agent in &agents {
-                self.record_state(agent, AgentState::Lost.as_str(), "tmux", None, None)?;
+                self.record_state(agent, AgentState::Lost.as_str(), "tmux", None, || None)?;
             }
             return Ok(());
         }
@@ -49,14 +49,12 @@ impl App {
         let obs = observe(client, &pane, profile)?;
         let hook = hook_state(agent);
         let (state, source, detail) = hooks::fuse(hook.as_ref(), &obs, self.now());
-        let evidence =
-            (source != warroom_agents::StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS));
         self.record_state(
             agent,
             state.as_str(),
             source.as_str(),
             detail.as_deref(),
-            evidence.as_deref(),
+            || (source != warroom_agents::StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS)),
         )?;
         Ok((state, obs))
     }
@@ -67,13 +65,15 @@ impl App {
         state: &str,
         source: &str,
         detail: Option<&str>,
-        evidence: Option<&str>,
+        evidence: impl FnOnce() -> Option<String>,
     ) -> Result<bool, AppError> {
+        // Most looks change nothing: no evidence is gathered, no write made.
         if agent.state == state && agent.state_detail.as_deref() == detail {
             return Ok(false);
         }
+        let evidence = evidence();
         self.write("warroom", |tx| {
-            Ok(tx.set_agent_state(agent, state, source, detail, evidence)?)
+            Ok(tx.set_agent_state(agent, state, source, detail, evidence.as_deref())?)
         })
     }
 

@@ -120,15 +120,10 @@ fn wait_or_dump(
             {
                 eprintln!("----- {pane}\n{}", env.capture(pane));
             }
-            eprintln!("----- model requests: {:#?}", warroom_prompts_note());
             panic!("timed out after {timeout:?} waiting for {what}");
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn warroom_prompts_note() -> &'static str {
-    "see the panes above"
 }
 
 fn agent(env: &TestEnv, team: &str, window: u64) -> Value {

@@ -1,0 +1,125 @@
+//! What an agent is told: its briefing (role, team, incident), as a
+//! message or a file in its directory, and the context replayed when it is
+//! restarted.
+
+use std::path::Path;
+
+use warroom_agents::BriefingMode;
+use warroom_model::{RosterEntry, briefing};
+use warroom_store::{AgentRecord, MessageKind, TeamRecord};
+
+use crate::{App, AppError};
+
+impl App {
+    pub(crate) fn briefing_for(
+        &self,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+    ) -> Result<String, AppError> {
+        let agents = self.store().agents(team.id)?;
+        let roster: Vec<RosterEntry> = agents
+            .iter()
+            .map(|a| RosterEntry {
+                window: a.window,
+                role: a.role.clone(),
+                name: a.display_name.clone(),
+            })
+            .collect();
+        let me = RosterEntry {
+            window: agent.window,
+            role: agent.role.clone(),
+            name: agent.display_name.clone(),
+        };
+        let spec = self.config.catalogue.role(&agent.role)?.1;
+        let roles = &self.config.catalogue.roles;
+        let mut text = briefing(
+            &team.name,
+            &me,
+            spec,
+            &roster,
+            team.purpose.as_deref(),
+            |r| roles.get(r).is_some_and(|s| s.may_change_production),
+        );
+        if let Some(section) = self.incident_briefing(team, agent)? {
+            text.push('\n');
+            text.push_str(&section);
+        }
+        Ok(text)
+    }
+
+    /// The first message an agent gets: its briefing, or with the profile's
+    /// `briefing = "file"` a pointer to the briefing written into its
+    /// working directory.
+    pub(crate) fn briefing_message(
+        &self,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+    ) -> Result<String, AppError> {
+        let text = self.briefing_for(team, agent)?;
+        if self.config.profile(&agent.cli)?.briefing != BriefingMode::File {
+            return Ok(text);
+        }
+        let dir = Path::new(agent.workdir.as_deref().unwrap_or(&team.project_dir)).join(".warroom");
+        let path = dir.join(format!("briefing-{}.md", agent.id));
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, &text))
+            .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
+        Ok(format!(
+            "BRIEFING: read {} now; it is your role, your team and the incident, and how to report.",
+            path.display()
+        ))
+    }
+
+    pub(crate) fn restored_context(
+        &self,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+    ) -> Result<String, AppError> {
+        let team = self.store().team(team.id)?.unwrap_or_else(|| team.clone());
+        let mut text =
+            String::from("CONTEXT RESTORED: you were restarted; this is where the team stands.\n");
+        text.push_str(&self.briefing_for(&team, agent)?);
+        text.push_str(&format!(
+            "\nTeam purpose: {}\n",
+            team.purpose.as_deref().unwrap_or("(not stated yet)")
+        ));
+        let recent = self.store().messages_to(
+            agent.id,
+            MessageKind::Message,
+            self.config.delivery.restore_messages,
+        )?;
+        if recent.is_empty() {
+            text.push_str("No messages had been sent to you yet.");
+        } else {
+            text.push_str("The last messages sent to you, oldest first:\n");
+            for m in recent {
+                let at = chrono::DateTime::from_timestamp_millis(m.created_at)
+                    .map(|t| t.format("%H:%M:%S UTC").to_string())
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "--- #{} at {at} from {} ({}):\n{}\n",
+                    m.id,
+                    m.sender_label,
+                    m.outcome,
+                    clip(&m.body, 2000)
+                ));
+            }
+        }
+        Ok(text)
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let cut = (0..=max)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!(
+        "{}\n[… {} more bytes: warroom agent messages has the whole message]",
+        &text[..cut],
+        text.len() - cut
+    )
+}
