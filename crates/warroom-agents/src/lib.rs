@@ -17,4 +17,4 @@ pub use delivery::{Delivery, DeliveryOptions, deliver, wait_until_idle};
 pub use profile::{AgentProfile, BriefingMode, HookProtocol, ProfileError, Verified};
 pub use screen::{ScreenPatterns, ScreenState, classify};
 pub use seed::{SeedError, SeedSpec};
-pub use state::{AgentState, Observation, StateSource, observe};
+pub use state::{AgentState, Observation, StateSource, judge, observe};

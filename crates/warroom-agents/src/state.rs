@@ -4,7 +4,7 @@
 //! screen. Hooks, where a CLI has them, are fused above this in `fusion`.
 
 use serde::{Deserialize, Serialize};
-use warroom_tmux::{ControlClient, PaneId, TmuxError};
+use warroom_tmux::{ControlClient, PaneId, PaneInfo, TmuxError};
 
 use crate::profile::AgentProfile;
 use crate::screen::{ScreenState, classify};
@@ -164,8 +164,20 @@ pub fn observe(
     pane: &PaneId,
     profile: &AgentProfile,
 ) -> Result<Observation, TmuxError> {
-    let Some(info) = client.pane(pane)? else {
-        return Ok(Observation {
+    let info = client.pane(pane)?;
+    let screen = match &info {
+        Some(_) => client.capture(pane, 0)?,
+        None => String::new(),
+    };
+    Ok(judge(info.as_ref(), screen, profile))
+}
+
+/// The state from what tmux said of the pane (from one batched query; `None`
+/// when the pane is gone) and its captured screen: process liveness first,
+/// then the screen.
+pub fn judge(info: Option<&PaneInfo>, screen: String, profile: &AgentProfile) -> Observation {
+    let Some(info) = info else {
+        return Observation {
             state: AgentState::Lost,
             source: StateSource::Tmux,
             screen_state: None,
@@ -174,29 +186,28 @@ pub fn observe(
             current_command: String::new(),
             exit_status: None,
             exit_signal: None,
-            screen: String::new(),
-        });
+            screen,
+        };
     };
-    let screen = client.capture(pane, 0)?;
     let mut obs = Observation {
         state: AgentState::Exited,
         source: StateSource::Tmux,
         screen_state: None,
         draft: String::new(),
         pid: info.pid,
-        current_command: info.current_command,
+        current_command: info.current_command.clone(),
         exit_status: info.dead_status,
         exit_signal: info.dead_signal,
         screen,
     };
     if info.dead {
-        return Ok(obs);
+        return obs;
     }
     obs.exit_status = None;
     obs.exit_signal = None;
     if !profile.processes.contains(&obs.current_command) {
         obs.state = AgentState::Foreign;
-        return Ok(obs);
+        return obs;
     }
     let seen = classify(&profile.screen, &obs.screen);
     obs.state = state_of(&seen);
@@ -205,5 +216,5 @@ pub fn observe(
         obs.draft = draft.clone();
     }
     obs.screen_state = Some(seen);
-    Ok(obs)
+    obs
 }

@@ -83,23 +83,36 @@ impl App {
             "\nTeam purpose: {}\n",
             team.purpose.as_deref().unwrap_or("(not stated yet)")
         ));
-        let recent = self.store().messages_to(
-            agent.id,
-            MessageKind::Message,
-            self.config.delivery.restore_messages,
-        )?;
+        if let (Some(workdir), Some(branch)) = (&agent.workdir, &agent.branch) {
+            let stands = crate::worktree::summary(Path::new(workdir))
+                .unwrap_or_else(|e| format!("unreadable ({e})"));
+            text.push_str(&format!(
+                "Your worktree {workdir} (branch {branch}): {stands}.\n"
+            ));
+        }
+        let limit = self.config.delivery.restore_messages;
+        let to_me = self
+            .store()
+            .messages_to(agent.id, MessageKind::Message, limit)?;
+        let from_me = self.store().messages_from(agent.id, limit)?;
+        let mut recent: Vec<_> = to_me.into_iter().chain(from_me).collect();
+        recent.sort_by_key(|m| m.id);
         if recent.is_empty() {
-            text.push_str("No messages had been sent to you yet.");
+            text.push_str("No messages had been sent to you or by you yet.");
         } else {
-            text.push_str("The last messages sent to you, oldest first:\n");
+            text.push_str("The last messages to and from you, oldest first:\n");
             for m in recent {
                 let at = chrono::DateTime::from_timestamp_millis(m.created_at)
                     .map(|t| t.format("%H:%M:%S UTC").to_string())
                     .unwrap_or_default();
+                let direction = if m.sender_agent == Some(agent.id) {
+                    format!("you sent to {}", m.recipient)
+                } else {
+                    format!("from {}", m.sender_label)
+                };
                 text.push_str(&format!(
-                    "--- #{} at {at} from {} ({}):\n{}\n",
+                    "--- #{} at {at}, {direction} ({}):\n{}\n",
                     m.id,
-                    m.sender_label,
                     m.outcome,
                     clip(&m.body, 2000)
                 ));

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use warroom_agents::AgentProfile;
+use warroom_model::supervision::SupervisionPolicy;
 use warroom_model::{
     Catalogue, Phase, Policy, Priority, RoleSpec, Severity, Span, TeamTypeSpec, TodoKind,
 };
@@ -62,6 +63,7 @@ struct ConfigSpec {
     policies: BTreeMap<String, Policy>,
     domains: BTreeMap<String, DomainSpec>,
     checklist: Vec<ChecklistItem>,
+    supervision: BTreeMap<String, SupervisionPolicy>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +76,8 @@ pub struct Config {
     pub policies: BTreeMap<String, Policy>,
     pub domains: BTreeMap<String, DomainSpec>,
     pub checklist: Vec<ChecklistItem>,
+    /// Supervision policies by name (`normal`, `emergency`).
+    pub supervision: BTreeMap<String, SupervisionPolicy>,
     /// The files laid over the defaults, in order.
     pub sources: Vec<PathBuf>,
 }
@@ -118,6 +122,7 @@ impl Config {
             policies: spec.policies,
             domains: spec.domains,
             checklist: spec.checklist,
+            supervision: spec.supervision,
             sources,
         };
         config.profile(&config.default_agent)?;
@@ -148,6 +153,20 @@ impl Config {
         })
     }
 
+    /// A supervision policy by name.
+    pub fn supervision(&self, name: &str) -> Result<&SupervisionPolicy, AppError> {
+        self.supervision.get(name).ok_or_else(|| {
+            AppError::Config(format!(
+                "no supervision policy {name:?} (known: {})",
+                self.supervision
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
+
     pub fn channel(&self, name: &str) -> Option<&ChannelSpec> {
         self.channels.iter().find(|c| c.name == name)
     }
@@ -169,6 +188,11 @@ impl Config {
             return Err(format!(
                 "[policies.{key}] names no severity (use sev1 to sev4)"
             ));
+        }
+        for name in ["normal", "emergency"] {
+            if !self.supervision.contains_key(name) {
+                return Err(format!("no [supervision.{name}] policy"));
+            }
         }
         for channel in &self.channels {
             channel.validate().map_err(|e| e.to_string())?;

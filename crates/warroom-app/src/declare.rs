@@ -197,6 +197,7 @@ impl App {
             team: None,
             last_update_at: None,
             update_reminded_for: None,
+            clock_alerts: Default::default(),
             postmortem: None,
             implicit: false,
         })

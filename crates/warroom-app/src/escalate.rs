@@ -5,6 +5,7 @@
 //! their effects go out after it commits: messages to agents through queued
 //! deliveries, notifications through the outbox.
 
+use warroom_model::incident::clocks::{ClockStatus, clock_alerts_due};
 use warroom_model::incident::policy::EscalationStep;
 use warroom_model::span::human;
 use warroom_model::{Incident, IncidentEvent, Owner, Todo, todo_ref};
@@ -83,6 +84,32 @@ impl App {
                     ),
                 ));
             }
+            for clock in clock_alerts_due(&incident, now) {
+                incident
+                    .clock_alerts
+                    .insert(clock.key.to_owned(), clock.status);
+                let elapsed_ms = clock.elapsed_ms.unwrap_or(0);
+                let text = format!(
+                    "CLOCK {} ({}): {} is {} at {} of its {} target.",
+                    incident.reference(),
+                    incident.severity,
+                    clock.label,
+                    clock.status.as_str().to_uppercase(),
+                    human(elapsed_ms),
+                    human(clock.target.millis()),
+                );
+                events.push(IncidentEvent::ClockAlert {
+                    clock: clock.key.to_owned(),
+                    label: clock.label.to_owned(),
+                    status: clock.status,
+                    elapsed_ms,
+                    target_ms: clock.target.millis(),
+                });
+                if clock.status == ClockStatus::Red {
+                    self.queue_to_channel(tx, &incident, "incident-commander", "clock", &text)?;
+                }
+                nudges.push(Nudge::Role("project-manager".into(), text));
+            }
             if !events.is_empty() {
                 tx.save_incident(&incident, team_id, &events)?;
             }
@@ -90,6 +117,22 @@ impl App {
         })?;
         if !nudges.is_empty() {
             self.send_nudges(incident_id, nudges)?;
+        }
+        Ok(())
+    }
+
+    /// The daemon's timers: every open incident's escalations, reminders
+    /// and clock alerts, then its pending notifications.
+    pub fn run_timers(&self) -> Result<(), AppError> {
+        let open: Vec<i64> = self
+            .store()
+            .incidents(false)?
+            .into_iter()
+            .map(|(incident, _)| incident.id)
+            .collect();
+        for id in open {
+            self.evaluate(id)?;
+            self.flush_notifications(id)?;
         }
         Ok(())
     }

@@ -137,7 +137,7 @@ impl App {
             }
         };
         let agents = self.store().agents(team.id)?;
-        let launched = self.ready_and_brief(&client, &team, &agents)?;
+        let launched = self.ready_and_brief(&client, &team, &agents, false)?;
         if launched.iter().all(LaunchedAgent::ok) {
             self.change_incident(&incident.reference(), |incident, _, now, actor| {
                 Ok((
@@ -194,7 +194,7 @@ impl App {
             Ok(tx.agent_started(&agent, info.pane_id.as_str(), info.pid, stand_in(&agent))?)
         })?;
         let agent = self.stored_agent(agent.id)?;
-        let launched = self.ready_and_brief(&client, &team, std::slice::from_ref(&agent))?;
+        let launched = self.ready_and_brief(&client, &team, std::slice::from_ref(&agent), false)?;
         Ok(DeployResult {
             team: team.name.clone(),
             tmux_socket: self.tmux.socket().to_string(),
@@ -205,18 +205,82 @@ impl App {
 
     /// `agent restart <target> [--restore-context]`: a new process in the
     /// same pane, then its briefing, or with `restore_context` its briefing,
-    /// the team's purpose and its last messages.
+    /// the team's purpose and its last messages. A person restarting an
+    /// agent also puts it back under supervision if it had been given up.
     pub fn restart(&self, target: &str, restore_context: bool) -> Result<RestartResult, AppError> {
         let (team, agent) = self.resolve(target)?;
         let client = self.control(&team)?;
-        let pane = pane_of(&agent)?;
-        let old_pid = client.pane(&pane)?.and_then(|p| p.pid).or(agent.pid);
-        client.respawn(&pane, &self.spawn_spec(&team, &agent))?;
+        let actor = self.actor()?.label();
+        let result = self.restart_agent(&client, &team, &agent, restore_context, &actor)?;
+        self.write(&actor, |tx| Ok(tx.clear_watch(agent.id)?))?;
+        Ok(result)
+    }
+
+    /// Starts the agent's process again: in its pane (respawned), or in a
+    /// new window at its index when the pane is gone; then waits for its
+    /// prompt and delivers its briefing or restored context.
+    pub(crate) fn restart_agent(
+        &self,
+        client: &ControlClient,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+        restore_context: bool,
+        actor: &str,
+    ) -> Result<RestartResult, AppError> {
+        let pane = pane_of(agent)?;
+        let spawn = self.spawn_spec(team, agent);
+        let (old_pid, new_pid) = match client.pane(&pane)? {
+            Some(info) => {
+                let old_pid = info.pid.or(agent.pid);
+                client.respawn(&pane, &spawn)?;
+                (old_pid, self.wait_new_pid(client, agent, &pane, old_pid)?)
+            }
+            None => {
+                let info = client.new_window(agent.window, &spawn)?;
+                self.write(actor, |tx| {
+                    Ok(tx.agent_started(agent, info.pane_id.as_str(), info.pid, stand_in(agent))?)
+                })?;
+                (agent.pid, info.pid)
+            }
+        };
+        self.write(actor, |tx| {
+            Ok(tx.agent_restarted(agent, new_pid, restore_context)?)
+        })?;
+        let agent = self.stored_agent(agent.id)?;
+        let ready = self.wait_ready(client, team, &agent)?;
+        let context = if ready.0 {
+            let (kind, text) = if restore_context {
+                (MessageKind::Context, self.restored_context(team, &agent)?)
+            } else {
+                (MessageKind::Briefing, self.briefing_for(team, &agent)?)
+            };
+            let body = MessageText::new(&text)?;
+            Some(self.deliver_to(client, team, &agent, &Sender::System, kind, &body)?)
+        } else {
+            None
+        };
+        Ok(RestartResult {
+            agent: self.agent_view(team, &agent),
+            old_pid,
+            new_pid,
+            restore_context,
+            ready: ready.0,
+            context,
+        })
+    }
+
+    fn wait_new_pid(
+        &self,
+        client: &ControlClient,
+        agent: &AgentRecord,
+        pane: &PaneId,
+        old_pid: Option<u32>,
+    ) -> Result<Option<u32>, AppError> {
         let deadline = Instant::now() + Duration::from_secs(5);
-        let new_pid = loop {
-            let info = client.pane(&pane)?;
+        loop {
+            let info = client.pane(pane)?;
             match info.and_then(|p| p.pid.filter(|_| !p.dead)) {
-                Some(pid) if Some(pid) != old_pid => break Some(pid),
+                Some(pid) if Some(pid) != old_pid => return Ok(Some(pid)),
                 _ if Instant::now() > deadline => {
                     return Err(AppError::failed(format!(
                         "{} did not start again within 5 s",
@@ -225,32 +289,7 @@ impl App {
                 }
                 _ => std::thread::sleep(Duration::from_millis(10)),
             }
-        };
-        let actor = self.actor()?;
-        self.write(&actor.label(), |tx| {
-            Ok(tx.agent_restarted(&agent, new_pid, restore_context)?)
-        })?;
-        let agent = self.stored_agent(agent.id)?;
-        let ready = self.wait_ready(&client, &team, &agent)?;
-        let context = if ready.0 {
-            let (kind, text) = if restore_context {
-                (MessageKind::Context, self.restored_context(&team, &agent)?)
-            } else {
-                (MessageKind::Briefing, self.briefing_for(&team, &agent)?)
-            };
-            let body = MessageText::new(&text)?;
-            Some(self.deliver_to(&client, &team, &agent, &Sender::System, kind, &body)?)
-        } else {
-            None
-        };
-        Ok(RestartResult {
-            agent: self.agent_view(&team, &agent),
-            old_pid,
-            new_pid,
-            restore_context,
-            ready: ready.0,
-            context,
-        })
+        }
     }
 
     fn plan(
@@ -390,7 +429,7 @@ impl App {
 
     /// Creates the session (window 0) and the other windows, and records
     /// each pane.
-    fn spawn_all(
+    pub(crate) fn spawn_all(
         &self,
         team: &TeamRecord,
         agents: &[AgentRecord],
@@ -422,12 +461,14 @@ impl App {
         Ok(client)
     }
 
-    /// Waits for each agent's prompt (all at once), then briefs them in parallel.
-    fn ready_and_brief(
+    /// Waits for each agent's prompt (all at once), then briefs them in
+    /// parallel: their briefing, or with `restore` their restored context.
+    pub(crate) fn ready_and_brief(
         &self,
         client: &ControlClient,
         team: &TeamRecord,
         agents: &[AgentRecord],
+        restore: bool,
     ) -> Result<Vec<LaunchedAgent>, AppError> {
         std::thread::scope(|s| {
             let handles: Vec<_> = agents
@@ -436,13 +477,18 @@ impl App {
                     s.spawn(move || -> Result<LaunchedAgent, AppError> {
                         let (ready, ready_ms, tail) = self.wait_ready(client, team, agent)?;
                         let briefing = if ready {
-                            let body = MessageText::new(&self.briefing_message(team, agent)?)?;
+                            let (kind, text) = if restore {
+                                (MessageKind::Context, self.restored_context(team, agent)?)
+                            } else {
+                                (MessageKind::Briefing, self.briefing_message(team, agent)?)
+                            };
+                            let body = MessageText::new(&text)?;
                             Some(self.deliver_to(
                                 client,
                                 team,
                                 agent,
                                 &Sender::System,
-                                MessageKind::Briefing,
+                                kind,
                                 &body,
                             )?)
                         } else {

@@ -14,11 +14,13 @@ pub mod incident;
 mod incident_views;
 pub mod launch;
 mod messages;
+mod performance;
 pub mod postmortem;
 mod report;
 mod resolve;
 mod send;
 mod states;
+mod supervise;
 mod teams;
 pub mod todos;
 mod views;
@@ -35,8 +37,10 @@ pub use incident_views::{
 };
 pub use launch::DeployOptions;
 pub use messages::ExportFormat;
+pub use performance::{AgentPerformance, Bottleneck, PerformanceView, TodoThroughput};
 pub use postmortem::DocFormat;
 pub use report::{ReportData, render_incident_report};
+pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use todos::{TodoAdd, TodoChange};
 pub use views::{
     AgentView, BroadcastResult, DeployResult, LaunchedAgent, MessageResult, MessageView,

@@ -59,7 +59,7 @@ impl App {
         Ok((state, obs))
     }
 
-    fn record_state(
+    pub(crate) fn record_state(
         &self,
         agent: &AgentRecord,
         state: &str,
@@ -133,7 +133,7 @@ impl App {
     }
 }
 
-fn hook_state(agent: &AgentRecord) -> Option<HookState> {
+pub(crate) fn hook_state(agent: &AgentRecord) -> Option<HookState> {
     Some(HookState {
         state: AgentState::parse(agent.hook_state.as_deref()?)?,
         detail: agent.hook_detail.clone(),

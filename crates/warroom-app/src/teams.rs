@@ -103,10 +103,13 @@ impl App {
                 )));
             }
         }
+        // Ended first: a supervisor that sees the session gone must find a
+        // team that was stopped, not one to restore.
+        let actor = self.actor()?.label();
+        self.write(&actor, |tx| Ok(tx.end_team(&team)?))?;
         if self.tmux.has_session(&team.name)? {
             self.tmux.kill_session(&team.name)?;
         }
-        let actor = self.actor()?.label();
         for (agent, path) in &worktrees {
             worktree::remove(project, path, force)?;
             let team_id = team.id;
@@ -121,7 +124,6 @@ impl App {
                 )?)
             })?;
         }
-        self.write(&actor, |tx| Ok(tx.end_team(&team)?))?;
         let ended = self.any_team(&team.name)?;
         self.team_view(&ended)
     }

@@ -96,3 +96,31 @@ pub fn remove(project: &Path, path: &Path, force: bool) -> Result<(), AppError> 
     run(cmd, &format!("git worktree remove {}", path.display()))?;
     Ok(())
 }
+
+/// Where a worktree stands, in one line for a restarted agent: its branch,
+/// its newest commit and what is uncommitted.
+pub fn summary(path: &Path) -> Result<String, AppError> {
+    let mut head = git(path);
+    head.args(["log", "-1", "--format=%h %s"]);
+    let head = run(head, &format!("git log in {}", path.display()))?;
+    let changes = uncommitted(path)?;
+    let shown: Vec<&str> = changes.iter().take(10).map(|l| l.trim()).collect();
+    Ok(format!(
+        "newest commit {}; {}",
+        head.trim(),
+        if changes.is_empty() {
+            "nothing uncommitted".to_owned()
+        } else {
+            format!(
+                "{} uncommitted: {}{}",
+                changes.len(),
+                shown.join(", "),
+                if changes.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            )
+        }
+    ))
+}

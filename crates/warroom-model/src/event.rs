@@ -7,6 +7,7 @@ use crate::Millis;
 use crate::incident::IncidentEvent;
 use crate::message::{Outcome, Transport};
 use crate::names::AgentId;
+use crate::supervision::Action;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -97,6 +98,42 @@ pub enum EventKind {
         agent: AgentId,
         path: String,
     },
+    /// The supervisor decided something about an agent; `state`, `source`
+    /// and `evidence` are what it saw.
+    Supervised {
+        agent: AgentId,
+        action: Action,
+        state: String,
+        source: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<String>,
+    },
+    /// A supervised action could not be carried out.
+    SupervisionFailed {
+        agent: AgentId,
+        action: String,
+        error: String,
+    },
+    /// The team's tmux session was gone; a new one was made and every agent
+    /// relaunched with its context.
+    TeamRestored {
+        team: String,
+        agents: usize,
+        reason: String,
+    },
+    /// Which supervision policy watches the team (`recovery start`).
+    SupervisionSet {
+        policy: String,
+    },
+    DaemonStarted {
+        pid: u32,
+        version: String,
+    },
+    DaemonStopped {
+        pid: u32,
+    },
     /// The incident's own events carry their own `type` tags.
     #[serde(untagged)]
     Incident(IncidentEvent),
@@ -126,6 +163,12 @@ impl EventKind {
             EventKind::AgentState { .. } => "agent-state",
             EventKind::WorktreeCreated { .. } => "worktree-created",
             EventKind::WorktreeRemoved { .. } => "worktree-removed",
+            EventKind::Supervised { .. } => "supervised",
+            EventKind::SupervisionFailed { .. } => "supervision-failed",
+            EventKind::TeamRestored { .. } => "team-restored",
+            EventKind::SupervisionSet { .. } => "supervision-set",
+            EventKind::DaemonStarted { .. } => "daemon-started",
+            EventKind::DaemonStopped { .. } => "daemon-stopped",
             EventKind::Incident(e) => e.name(),
         }
     }
@@ -226,6 +269,37 @@ impl EventKind {
             EventKind::WorktreeRemoved { agent, path } => {
                 format!("{agent}'s worktree {path} removed")
             }
+            EventKind::Supervised {
+                agent,
+                action,
+                state,
+                source,
+                detail,
+                ..
+            } => {
+                let seen = match detail {
+                    Some(d) => format!("{state} ({source}: {d})"),
+                    None => format!("{state} ({source})"),
+                };
+                format!("supervisor: {agent} {}; it was {seen}", action.describe())
+            }
+            EventKind::SupervisionFailed {
+                agent,
+                action,
+                error,
+            } => format!("supervisor: could not {action} {agent}: {error}"),
+            EventKind::TeamRestored {
+                team,
+                agents,
+                reason,
+            } => format!("team {team} restored ({agents} agents relaunched): {reason}"),
+            EventKind::SupervisionSet { policy } => {
+                format!("supervision policy: {policy}")
+            }
+            EventKind::DaemonStarted { pid, version } => {
+                format!("supervisor daemon {version} started (pid {pid})")
+            }
+            EventKind::DaemonStopped { pid } => format!("supervisor daemon stopped (pid {pid})"),
             EventKind::Incident(e) => e.describe(),
         }
     }

@@ -8,6 +8,7 @@ pub mod names;
 pub mod redact;
 pub mod roles;
 pub mod span;
+pub mod supervision;
 pub mod target;
 
 pub use event::{Event, EventKind};

@@ -11,6 +11,7 @@ mod migrate;
 mod open;
 mod read;
 mod records;
+mod supervision;
 mod write;
 
 pub use error::StoreError;
@@ -18,6 +19,7 @@ pub use incidents::{AttachmentRecord, NotificationRecord, NotificationStatus, Up
 pub use records::{
     AgentRecord, MessageKind, MessageRecord, NewAgent, NewMessage, NewTeam, TeamRecord,
 };
+pub use supervision::Evidence;
 pub use write::Tx;
 
 use std::path::{Path, PathBuf};

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_teams_agents_messages.sql"),
     include_str!("../migrations/0002_incidents.sql"),
     include_str!("../migrations/0003_agent_states.sql"),
+    include_str!("../migrations/0004_supervision.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

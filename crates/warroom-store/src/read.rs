@@ -6,7 +6,7 @@ use warroom_model::{AgentId, Event, EventKind, Outcome};
 use crate::{AgentRecord, MessageKind, MessageRecord, Store, StoreError, TeamRecord};
 
 const TEAM_COLS: &str =
-    "id, name, team_type, project_dir, purpose, tmux_socket, created_at, ended_at";
+    "id, name, team_type, project_dir, purpose, tmux_socket, created_at, ended_at, supervision";
 const AGENT_COLS: &str = "id, team_id, window, role, display_name, cli, configured_cli, command, \
                           pane_id, pid, restarts, created_at, workdir, branch, state, state_detail, \
                           state_source, state_since, hook_state, hook_detail, hook_at, session_id";
@@ -23,6 +23,7 @@ fn team(r: &Row<'_>) -> rusqlite::Result<TeamRecord> {
         tmux_socket: r.get(5)?,
         created_at: r.get(6)?,
         ended_at: r.get(7)?,
+        supervision: r.get(8)?,
     })
 }
 
@@ -169,6 +170,22 @@ impl Store {
         ))?;
         let rows = stmt
             .query_map(params![recipient.0, kind.as_str(), limit as i64], message)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// The last `limit` messages an agent sent, oldest first.
+    pub fn messages_from(
+        &self,
+        sender: AgentId,
+        limit: usize,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT * FROM (SELECT {MESSAGE_COLS} FROM messages WHERE sender_agent = ?1
+             ORDER BY id DESC LIMIT ?2) ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map(params![sender.0, limit as i64], message)?
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }

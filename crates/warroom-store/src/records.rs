@@ -13,6 +13,8 @@ pub struct TeamRecord {
     pub tmux_socket: String,
     pub created_at: Millis,
     pub ended_at: Option<Millis>,
+    /// The supervision policy watching it (`None`: the default).
+    pub supervision: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use warroom_model::{AgentId, EventKind, Millis, Outcome, Transport};
 use crate::{AgentRecord, NewAgent, NewMessage, NewTeam, Store, StoreError, TeamRecord};
 
 pub struct Tx<'c> {
-    tx: rusqlite::Transaction<'c>,
-    at: Millis,
+    pub(crate) tx: rusqlite::Transaction<'c>,
+    pub(crate) at: Millis,
     actor: &'c str,
 }
 
@@ -108,6 +108,7 @@ impl Tx<'_> {
             tmux_socket: new.tmux_socket.to_owned(),
             created_at: self.at,
             ended_at: None,
+            supervision: None,
         })
     }
 

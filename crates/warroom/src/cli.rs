@@ -67,6 +67,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// The supervisor daemon: with no subcommand, start it (if needed) and
+    /// show its status.
+    Daemon {
+        #[command(subcommand)]
+        command: Option<DaemonCommand>,
+    },
+    /// Recovery: `recovery start [--emergency] [--session X]`.
+    #[command(subcommand)]
+    Recovery(RecoveryCommand),
+    /// Monitoring: `monitor performance --session X [--analyze]`.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
     /// Attach your terminal to a team's tmux session.
     Attach { team: String },
     /// Run the seed's auth-hotfix scenario end to end with simulated agents.
@@ -78,6 +90,53 @@ pub enum Command {
     /// warroom into the agents' settings. Always exits 0.
     #[command(hide = true)]
     Hook { event: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonCommand {
+    /// Start it unless it runs (a daemon of another version is replaced).
+    Start,
+    /// Whether it runs, since when, and what it watches.
+    Status,
+    /// Stop it (the teams keep running, unwatched).
+    Stop,
+    /// Its log.
+    Logs {
+        /// How many of the last lines.
+        #[arg(short = 'n', long, default_value_t = 50)]
+        lines: usize,
+        /// Keep printing new lines.
+        #[arg(long, short)]
+        follow: bool,
+    },
+    /// Run the supervisor in this process (what the detached daemon runs).
+    #[command(hide = true)]
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecoveryCommand {
+    /// Watch a team (or every team) and revive its agents; starts the daemon.
+    Start {
+        /// The emergency policy's tighter thresholds.
+        #[arg(long)]
+        emergency: bool,
+        /// The team (tmux session) to watch; every live team by default.
+        #[arg(long, value_name = "TEAM")]
+        session: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Time in each state, messages, restarts and todos per agent, and the clocks.
+    Performance {
+        #[arg(long, value_name = "TEAM")]
+        session: String,
+        /// Also name the bottlenecks the event log shows.
+        #[arg(long)]
+        analyze: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +162,9 @@ pub struct QuickDeploy {
     /// git worktree on branch hotfix/<team>/<role>.
     #[arg(long)]
     pub no_worktree: bool,
+    /// Do not start the supervisor daemon.
+    #[arg(long, env = "WARROOM_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_daemon: bool,
     /// The scenario simulated agents follow.
     #[arg(long, hide = true)]
     pub scenario: Option<String>,
@@ -151,6 +213,9 @@ pub struct Declare {
     /// Let the agents share the project's checkout (no worktrees).
     #[arg(long)]
     pub no_worktree: bool,
+    /// With --deploy: do not start the supervisor daemon.
+    #[arg(long, env = "WARROOM_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_daemon: bool,
     #[arg(long, hide = true)]
     pub scenario: Option<String>,
 }

@@ -42,13 +42,19 @@ fn operator() -> String {
 }
 
 pub fn open(cli: &Cli) -> Result<App> {
-    if cli.tmux_socket.is_empty() {
+    open_at(data_dir(cli)?, &cli.tmux_socket)
+}
+
+/// The app on a data directory and tmux server (the daemon watches teams
+/// on several servers).
+pub fn open_at(data_dir: PathBuf, tmux_socket: &str) -> Result<App> {
+    if tmux_socket.is_empty() {
         bail!(warroom_app::AppError::bad_input("--tmux-socket is empty"));
     }
     let project_dir = std::env::current_dir().context("reading the current directory")?;
     let options = AppOptions {
-        data_dir: data_dir(cli)?,
-        tmux_socket: Socket::parse(&cli.tmux_socket),
+        data_dir,
+        tmux_socket: Socket::parse(tmux_socket),
         config_layers: Config::standard_layers(&project_dir),
         project_dir,
         clock: clock()?,

@@ -48,6 +48,11 @@ pub enum Step {
     /// Send a message with `warroom agent send`, after the turn ends. `to` is
     /// a target; a bare role or window is taken within the agent's own team.
     Send { to: String, text: String },
+    /// Ask a yes/no question, as a permission dialog does: no input prompt
+    /// until `y`, `n` or Esc is pressed.
+    Ask(String),
+    /// End the process with this status, as a crash does.
+    Exit(i32),
 }
 
 #[derive(Debug, Deserialize)]

@@ -193,6 +193,15 @@ fn turn(out: &mut impl Write, options: &mut SimOptions, message: &str) -> io::Re
                 say(out, &shown)?;
             }
             Step::Send { to, text } => sends.push((to, fill(&text))),
+            Step::Ask(question) => {
+                let answer = ask(out, &fill(&question))?;
+                say(out, &format!("answered: {answer}"))?;
+            }
+            Step::Exit(code) => {
+                write!(out, "\r\n")?;
+                out.flush()?;
+                std::process::exit(code);
+            }
         }
     }
     write!(
@@ -204,6 +213,26 @@ fn turn(out: &mut impl Write, options: &mut SimOptions, message: &str) -> io::Re
         send_later(options, &to, &text);
     }
     Ok(())
+}
+
+/// Shows a question where the prompt would be and waits for its answer.
+fn ask(out: &mut impl Write, question: &str) -> io::Result<&'static str> {
+    write!(out, "\r\x1b[2K? {question} (y/n)")?;
+    out.flush()?;
+    loop {
+        if let Event::Key(key) = event::read()?
+            && key.kind != KeyEventKind::Release
+        {
+            let answer = match key.code {
+                KeyCode::Char('y' | 'Y') => "yes",
+                KeyCode::Char('n' | 'N') => "no",
+                KeyCode::Esc => "cancelled",
+                _ => continue,
+            };
+            write!(out, "\r\n")?;
+            return Ok(answer);
+        }
+    }
 }
 
 /// The message without warroom's `[warroom #N from X] ` tag.

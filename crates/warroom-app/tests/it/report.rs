@@ -11,6 +11,7 @@ fn incident_report_snapshot() {
         project_dir: "/srv/auth".into(),
         created_at: t0,
         ended_at: None,
+        supervision: None,
         agents: 2,
         session: true,
     };

@@ -2,7 +2,7 @@
 //! against its target. Green while under 75 % of the target (or stopped in
 //! time), amber from 75 %, red past it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Millis;
 use crate::incident::Incident;
@@ -12,14 +12,14 @@ use crate::span::Span;
 /// Share of a target after which a running clock turns amber, in percent.
 pub const AMBER_AT_PERCENT: i64 = 75;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClockStatus {
+    /// The clock never started, or the incident ended without reaching it.
+    NotApplicable,
     Green,
     Amber,
     Red,
-    /// The clock never started, or the incident ended without reaching it.
-    NotApplicable,
 }
 
 impl ClockStatus {
@@ -153,6 +153,21 @@ pub fn clocks(incident: &Incident, now: Millis) -> Vec<ClockReading> {
                 elapsed_ms,
                 status,
             }
+        })
+        .collect()
+}
+
+/// The clocks that crossed into amber or red since the last alert; the
+/// incident remembers each alert (`clock_alerts`) so each fires once.
+pub fn clock_alerts_due(incident: &Incident, now: Millis) -> Vec<ClockReading> {
+    clocks(incident, now)
+        .into_iter()
+        .filter(|c| c.stopped_at.is_none() && c.status >= ClockStatus::Amber)
+        .filter(|c| {
+            incident
+                .clock_alerts
+                .get(c.key)
+                .is_none_or(|seen| *seen < c.status)
         })
         .collect()
 }

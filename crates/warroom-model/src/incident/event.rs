@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
+use crate::incident::clocks::ClockStatus;
 use crate::incident::comms::UpdateStatus;
 use crate::incident::lifecycle::{Milestone, Phase};
 use crate::incident::severity::Severity;
@@ -85,6 +86,14 @@ pub enum IncidentEvent {
     UpdateDue {
         due_at: Millis,
     },
+    /// A response clock crossed into amber or red (each once).
+    ClockAlert {
+        clock: String,
+        label: String,
+        status: ClockStatus,
+        elapsed_ms: Millis,
+        target_ms: Millis,
+    },
     NotificationSent {
         notification: i64,
         channel: String,
@@ -124,6 +133,7 @@ impl IncidentEvent {
             Self::TodoEscalated { .. } => "todo-escalated",
             Self::UpdatePosted { .. } => "update-posted",
             Self::UpdateDue { .. } => "update-due",
+            Self::ClockAlert { .. } => "clock-alert",
             Self::NotificationSent { .. } => "notification-sent",
             Self::NotificationFailed { .. } => "notification-failed",
             Self::PostmortemWritten { .. } => "postmortem-written",
@@ -234,6 +244,18 @@ impl IncidentEvent {
             Self::UpdateDue { due_at } => {
                 format!("stakeholder update due since {}", time(*due_at))
             }
+            Self::ClockAlert {
+                label,
+                status,
+                elapsed_ms,
+                target_ms,
+                ..
+            } => format!(
+                "{label} is {}: {} of its {} target",
+                status.as_str(),
+                human(*elapsed_ms),
+                human(*target_ms)
+            ),
             Self::NotificationSent {
                 notification,
                 channel,

@@ -89,6 +89,9 @@ pub struct Incident {
     pub last_update_at: Option<Millis>,
     /// The due time of the last "update due" reminder, so each fires once.
     pub update_reminded_for: Option<Millis>,
+    /// The worst status each running clock has been alerted at.
+    #[serde(default)]
+    pub clock_alerts: BTreeMap<String, clocks::ClockStatus>,
     pub postmortem: Option<String>,
     /// Created by `quick-deploy` without `incident declare`.
     #[serde(default)]

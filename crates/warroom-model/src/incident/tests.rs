@@ -50,6 +50,7 @@ fn incident() -> Incident {
         policy: policy(),
         last_update_at: None,
         update_reminded_for: None,
+        clock_alerts: Default::default(),
         postmortem: None,
         implicit: false,
     };
@@ -220,4 +221,31 @@ fn incident_refs_parse() {
     assert_eq!(parse_incident_ref("inc3"), Some(3));
     assert_eq!(parse_incident_ref("3"), Some(3));
     assert_eq!(parse_incident_ref("auth-hotfix"), None);
+}
+
+#[test]
+fn clock_alerts_fire_once_per_colour() {
+    use crate::incident::clocks::clock_alerts_due;
+    let mut i = incident();
+    let due = |i: &Incident, now: Millis| -> Vec<(&'static str, ClockStatus)> {
+        clock_alerts_due(i, now)
+            .into_iter()
+            .filter(|c| c.key == "root_cause")
+            .map(|c| (c.key, c.status))
+            .collect()
+    };
+    assert!(due(&i, MIN + 10 * MIN).is_empty());
+    assert_eq!(
+        due(&i, MIN + 12 * MIN),
+        vec![("root_cause", ClockStatus::Amber)]
+    );
+    i.clock_alerts
+        .insert("root_cause".into(), ClockStatus::Amber);
+    assert!(due(&i, MIN + 13 * MIN).is_empty(), "amber told once");
+    assert_eq!(
+        due(&i, MIN + 16 * MIN),
+        vec![("root_cause", ClockStatus::Red)]
+    );
+    i.clock_alerts.insert("root_cause".into(), ClockStatus::Red);
+    assert!(due(&i, MIN + 60 * MIN).is_empty(), "red told once");
 }

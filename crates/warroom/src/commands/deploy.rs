@@ -9,7 +9,8 @@ use crate::cli::{Cli, Demo, QuickDeploy, SimAgent};
 use crate::context;
 use crate::output::{agent_cli, json, message_result};
 
-pub fn quick_deploy(app: &App, args: &QuickDeploy, as_json: bool) -> Result<()> {
+pub fn quick_deploy(cli: &Cli, app: &App, args: &QuickDeploy) -> Result<()> {
+    let as_json = cli.json;
     let incident = args
         .incident
         .as_deref()
@@ -31,6 +32,9 @@ pub fn quick_deploy(app: &App, args: &QuickDeploy, as_json: bool) -> Result<()> 
         json(&result)?;
     } else {
         print_deploy(&result, &format!("{} {}", args.team_type, args.size));
+    }
+    if !args.no_daemon {
+        super::supervise::start_after_deploy(cli, app, as_json)?;
     }
     fail_if(!result.all_ready())
 }

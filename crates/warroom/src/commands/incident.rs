@@ -12,7 +12,7 @@ use warroom_model::span::human;
 
 use super::deploy::print_deploy;
 use super::fail_if;
-use crate::cli::{DocFormatArg, IncidentCommand, TodoCommand};
+use crate::cli::{Cli, DocFormatArg, IncidentCommand, TodoCommand};
 use crate::output::{json, local_time};
 
 fn parse_time(flag: &str, text: &str) -> Result<Millis> {
@@ -25,7 +25,7 @@ fn parse_time(flag: &str, text: &str) -> Result<Millis> {
         })
 }
 
-pub fn run(app: &App, cmd: &IncidentCommand, as_json: bool) -> Result<()> {
+pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result<()> {
     match cmd {
         IncidentCommand::Declare(args) => {
             let detected_at = args
@@ -78,6 +78,9 @@ pub fn run(app: &App, cmd: &IncidentCommand, as_json: bool) -> Result<()> {
                 if let Some(deploy) = &result.deploy {
                     print_deploy(deploy, &format!("for {}", i.id));
                 }
+            }
+            if result.deploy.is_some() && !args.no_daemon {
+                super::supervise::start_after_deploy(cli, app, as_json)?;
             }
             fail_if(result.deploy.as_ref().is_some_and(|d| !d.all_ready()))
         }

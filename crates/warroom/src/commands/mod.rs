@@ -5,6 +5,7 @@ mod deploy;
 mod hook;
 mod incident;
 mod pm;
+mod supervise;
 mod team;
 
 use anyhow::Result;
@@ -20,19 +21,25 @@ pub fn run(cli: Cli) -> Result<()> {
         hook::run(&cli, event);
         return Ok(());
     }
+    if let Command::Daemon { command } = &cli.command {
+        return supervise::daemon(&cli, command.as_ref(), cli.json);
+    }
     let app = context::open(&cli)?;
     match &cli.command {
-        Command::QuickDeploy(args) => deploy::quick_deploy(&app, args, cli.json),
+        Command::QuickDeploy(args) => deploy::quick_deploy(&cli, &app, args),
         Command::Team(cmd) => team::run(&app, cmd, cli.json),
         Command::Agent(cmd) => agent::run(&app, cmd, cli.json),
         Command::Pm(cmd) => pm::run(&app, cmd, cli.json),
-        Command::Incident(cmd) => incident::run(&app, cmd, cli.json),
+        Command::Incident(cmd) => incident::run(&cli, &app, cmd, cli.json),
         Command::Todo(cmd) => incident::todo(&app, cmd, cli.json),
         Command::Postmortem {
             incident,
             format,
             output,
         } => incident::postmortem(&app, incident, *format, output.as_deref(), cli.json),
+        Command::Recovery(cmd) => supervise::recovery(&cli, &app, cmd, cli.json),
+        Command::Monitor(cmd) => supervise::monitor(&app, cmd, cli.json),
+        Command::Daemon { .. } => unreachable!("handled before opening the store"),
         Command::Attach { team } => team::attach(&app, team),
         Command::Demo(args) => deploy::demo(&app, args, cli.json),
         Command::SimAgent(_) => unreachable!("handled before opening the store"),

@@ -22,6 +22,36 @@ impl TestEnv {
         }
     }
 
+    /// quick-deploy and incident declare --deploy start the supervisor.
+    pub fn with_daemon(mut self) -> Self {
+        self.extra.push(("WARROOM_NO_DAEMON".into(), "0".into()));
+        self
+    }
+
+    /// The pid of the supervisor daemon this test's data directory holds.
+    pub fn daemon_pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.path("data/daemon/status.json")).ok()?;
+        let v: Value = serde_json::from_str(&text).ok()?;
+        let pid = v["pid"].as_u64()? as u32;
+        // Only a live `warroom … daemon run` of ours, never a reused pid.
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let ours = cmdline
+            .split(|b| *b == 0)
+            .any(|a| a == self.path("data").as_os_str().as_encoded_bytes());
+        ours.then_some(pid)
+    }
+
+    pub fn kill_daemon(&self) {
+        if let Some(pid) = self.daemon_pid() {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
+            wait_until("the daemon to die", Duration::from_secs(5), || {
+                !std::path::Path::new(&format!("/proc/{pid}")).exists()
+                    || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                        .is_ok_and(|s| s.contains(") Z "))
+            });
+        }
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -45,6 +75,8 @@ impl TestEnv {
             .env("TZ", "UTC")
             .env("WARROOM_HOME", self.path("data"))
             .env("WARROOM_TMUX_SOCKET", self.socket())
+            // Tests that want the supervisor say so (`with_daemon`).
+            .env("WARROOM_NO_DAEMON", "1")
             .current_dir(self.path("project"));
         for (k, v) in &self.extra {
             cmd.env(k, v);
@@ -147,6 +179,8 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
+        // Our own daemon, by the pid it wrote in our data directory.
+        self.kill_daemon();
         // Our own server, by our own socket: never anything else.
         let _ = Command::new("tmux")
             .arg("-S")

@@ -7,4 +7,5 @@ mod incident;
 mod real_clis;
 mod safety;
 mod seed;
+mod supervisor;
 mod surface;

@@ -1,0 +1,40 @@
+//! Bringing back a team whose tmux session died (the tmux server was
+//! killed, or the machine's tmux crashed): a new session, every agent
+//! relaunched in its own window and worktree, each told where the team
+//! stands.
+
+use warroom_model::EventKind;
+use warroom_store::TeamRecord;
+
+use crate::{App, AppError};
+
+impl App {
+    /// A live team whose agents had all started: one that lost its session,
+    /// not one still being deployed.
+    pub(crate) fn restorable(&self, team: &TeamRecord) -> Result<bool, AppError> {
+        let live = self
+            .store()
+            .team(team.id)?
+            .is_some_and(|t| t.ended_at.is_none());
+        let agents = self.store().agents(team.id)?;
+        Ok(live && !agents.is_empty() && agents.iter().all(|a| a.pane_id.is_some()))
+    }
+
+    pub(crate) fn restore_team(&self, team: &TeamRecord, reason: &str) -> Result<(), AppError> {
+        let agents = self.store().agents(team.id)?;
+        let client = self.spawn_all(team, &agents)?;
+        self.write("supervisor", |tx| {
+            Ok(tx.event(
+                Some(team.id),
+                &EventKind::TeamRestored {
+                    team: team.name.clone(),
+                    agents: agents.len(),
+                    reason: reason.to_owned(),
+                },
+            )?)
+        })?;
+        let agents = self.store().agents(team.id)?;
+        self.ready_and_brief(&client, team, &agents, true)?;
+        Ok(())
+    }
+}

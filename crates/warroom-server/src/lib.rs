@@ -1,0 +1,13 @@
+//! `warroom daemon`: the supervisor. The same binary, re-executed detached,
+//! one per data directory. It watches every live team's agents, acts on
+//! evidence (restart, park, notify, nudge), runs the incident timers, and
+//! restores a team whose tmux server died. See DESIGN.md, "daemon".
+
+mod lifecycle;
+mod supervisor;
+
+pub use lifecycle::{
+    DaemonError, DaemonGuard, DaemonInfo, DaemonPaths, PROTOCOL, Probe, StartSpec, Started,
+    VERSION, ensure_running, log_line, stop,
+};
+pub use supervisor::{OpenApp, Supervisor};

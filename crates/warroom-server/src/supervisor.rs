@@ -1,0 +1,168 @@
+//! The daemon's loop: each live team is looked at once per tick (sooner
+//! when one of its panes prints, at most every `MIN_GAP`), the incident
+//! timers run every second, and the status heartbeat every few seconds.
+//! Everything it decides is in the store, so killing it loses nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use warroom_app::{App, AppError, TeamWatcher};
+
+use crate::lifecycle::{DaemonGuard, log_line};
+
+/// Looks at a team no more often than this, however much its panes print.
+const MIN_GAP: Duration = Duration::from_millis(200);
+const TIMERS_EVERY: Duration = Duration::from_secs(1);
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+/// How often the list of live teams is read again.
+const TEAMS_EVERY: Duration = Duration::from_secs(1);
+
+/// Opens the app for a tmux server (teams may live on different servers).
+pub type OpenApp = dyn Fn(&str) -> Result<App, AppError>;
+
+pub struct Supervisor {
+    primary: Arc<App>,
+    open_app: Box<OpenApp>,
+    apps: HashMap<String, Arc<App>>,
+    watchers: HashMap<i64, (Arc<App>, TeamWatcher)>,
+}
+
+impl Supervisor {
+    pub fn new(primary: App, open_app: Box<OpenApp>) -> Self {
+        let primary = Arc::new(primary);
+        let mut apps = HashMap::new();
+        apps.insert(primary.tmux_socket().to_string(), Arc::clone(&primary));
+        Self {
+            primary,
+            open_app,
+            apps,
+            watchers: HashMap::new(),
+        }
+    }
+
+    /// Runs until the process is stopped (SIGTERM from `daemon stop`, or
+    /// any death: nothing is lost, see the module comment).
+    pub fn run(&mut self, guard: &mut DaemonGuard) -> ! {
+        log_line(
+            "INFO",
+            &format!(
+                "warroom daemon {} (pid {}) supervising {}",
+                guard.info.version,
+                guard.info.pid,
+                self.primary.data_dir().display()
+            ),
+        );
+        let mut last_timers = Instant::now() - TIMERS_EVERY;
+        let mut last_heartbeat = Instant::now();
+        let mut last_teams = Instant::now() - TEAMS_EVERY;
+        loop {
+            let started = Instant::now();
+            if last_teams.elapsed() >= TEAMS_EVERY {
+                last_teams = Instant::now();
+                if let Err(e) = self.refresh_teams() {
+                    log_line("ERROR", &format!("reading the live teams: {e}"));
+                }
+            }
+            self.look_at_teams();
+            if last_timers.elapsed() >= TIMERS_EVERY {
+                last_timers = Instant::now();
+                if let Err(e) = self.primary.run_timers() {
+                    log_line("ERROR", &format!("timers: {e}"));
+                }
+            }
+            if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+                last_heartbeat = Instant::now();
+                let now = chrono::Utc::now().timestamp_millis();
+                if let Err(e) = guard.heartbeat(now) {
+                    log_line("ERROR", &format!("heartbeat: {e}"));
+                }
+            }
+            self.wait(started);
+        }
+    }
+
+    fn refresh_teams(&mut self) -> Result<(), AppError> {
+        let mut live = Vec::new();
+        for socket in self.primary.live_team_sockets()? {
+            let app = match self.apps.get(&socket) {
+                Some(app) => Arc::clone(app),
+                None => {
+                    let app = Arc::new((self.open_app)(&socket)?);
+                    self.apps.insert(socket.clone(), Arc::clone(&app));
+                    app
+                }
+            };
+            for team in app.supervised_teams()? {
+                live.push(team.id);
+                if !self.watchers.contains_key(&team.id) {
+                    log_line(
+                        "INFO",
+                        &format!("watching team {} (tmux server {socket})", team.name),
+                    );
+                    self.watchers
+                        .insert(team.id, (Arc::clone(&app), TeamWatcher::new(team)));
+                }
+            }
+        }
+        self.watchers.retain(|id, (_, w)| {
+            let keep = live.contains(id);
+            if !keep {
+                log_line(
+                    "INFO",
+                    &format!("team {} ended; no longer watched", w.team.name),
+                );
+            }
+            keep
+        });
+        Ok(())
+    }
+
+    fn look_at_teams(&mut self) {
+        for (app, watcher) in self.watchers.values_mut() {
+            match app.supervise_tick(watcher) {
+                Ok(report) => {
+                    for (agent, action) in &report.actions {
+                        log_line(
+                            "INFO",
+                            &format!("{} {agent}: {}", watcher.team.name, action.describe()),
+                        );
+                    }
+                    if report.restored {
+                        log_line("WARN", &format!("team {} restored", watcher.team.name));
+                    }
+                    if let Some(reason) = report.detached {
+                        log_line(
+                            "WARN",
+                            &format!("lost team {}'s tmux session: {reason}", watcher.team.name),
+                        );
+                    }
+                }
+                Err(e) => log_line("ERROR", &format!("team {}: {e}", watcher.team.name)),
+            }
+        }
+    }
+
+    /// Until the next tick, or earlier when a pane prints (but never
+    /// sooner than `MIN_GAP` after the last look).
+    fn wait(&mut self, started: Instant) {
+        let tick = self
+            .watchers
+            .values()
+            .filter_map(|(app, w)| app.supervision_policy(&w.team).ok())
+            .map(|p| Duration::from_millis(p.tick.millis().max(50) as u64))
+            .min()
+            .unwrap_or(Duration::from_millis(500));
+        let remaining = tick.saturating_sub(started.elapsed());
+        if self.watchers.values().any(|(_, w)| w.has_news()) {
+            std::thread::sleep(MIN_GAP.saturating_sub(started.elapsed()));
+            return;
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        match self.watchers.values_mut().next() {
+            Some((_, watcher)) => watcher.wait_output(remaining, now),
+            None => std::thread::sleep(remaining),
+        }
+        std::thread::sleep(MIN_GAP.saturating_sub(started.elapsed()));
+    }
+}
