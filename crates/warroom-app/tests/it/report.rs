@@ -11,7 +11,6 @@ fn incident_report_snapshot() {
         project_dir: "/srv/auth".into(),
         created_at: t0,
         ended_at: None,
-        supervision: None,
         agents: 2,
         session: true,
     };

@@ -5,6 +5,7 @@
 mod env;
 mod incident;
 mod real_clis;
+mod real_supervisor;
 mod safety;
 mod seed;
 mod supervisor;

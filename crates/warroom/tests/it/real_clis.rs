@@ -14,7 +14,7 @@ use crate::env::{TestEnv, wait_until};
 /// Where the pinned CLIs are, or None (with a notice) when the run says to
 /// skip them. Missing CLIs fail the test: a skipped end-to-end test must
 /// never pass silently.
-fn clis_dir(cli: &str) -> Option<PathBuf> {
+pub(crate) fn clis_dir(cli: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("WARROOM_AGENT_CLIS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -55,7 +55,7 @@ fn git(dir: &Path, args: &[&str]) {
 
 /// A test env whose project is a git repository, with the CLIs and this
 /// warroom on PATH (the agents call `warroom` from their shell tool).
-fn env_with_repo(clis: &Path) -> TestEnv {
+pub(crate) fn env_with_repo(clis: &Path) -> TestEnv {
     let mut env = TestEnv::start();
     let project = env.path("project");
     std::fs::write(project.join("auth.py"), "def login():\n    return 500\n").expect("write");
@@ -75,7 +75,7 @@ fn env_with_repo(clis: &Path) -> TestEnv {
 
 /// Claude Code against the endpoint: the API key a person would have
 /// approved once (warroom seeds trust and onboarding itself).
-fn claude_env(env: &mut TestEnv, model: &ModelServer) {
+pub(crate) fn claude_env(env: &mut TestEnv, model: &ModelServer) {
     let home = env.path("home");
     std::fs::write(
         home.join(".claude.json"),
@@ -97,7 +97,7 @@ fn claude_env(env: &mut TestEnv, model: &ModelServer) {
 }
 
 /// Like `wait_until`, but shows every pane of the team before failing.
-fn wait_or_dump(
+pub(crate) fn wait_or_dump(
     env: &TestEnv,
     team: &str,
     what: &str,
@@ -126,7 +126,7 @@ fn wait_or_dump(
     }
 }
 
-fn agent(env: &TestEnv, team: &str, window: u64) -> Value {
+pub(crate) fn agent(env: &TestEnv, team: &str, window: u64) -> Value {
     let agents = env.json(&["agent", "list", team]);
     agents
         .as_array()
@@ -135,7 +135,7 @@ fn agent(env: &TestEnv, team: &str, window: u64) -> Value {
 }
 
 /// Waits for an agent's state and returns how long it took to be seen.
-fn wait_state(
+pub(crate) fn wait_state(
     env: &TestEnv,
     team: &str,
     window: u64,

@@ -112,6 +112,9 @@ fn the_daemon_is_one_per_data_directory_and_stops_cleanly() {
     let env = setup();
     let status = env.json(&["daemon", "status"]);
     assert_eq!(status["running"], false);
+    let out = env.run(&["recovery", "start", "--emergency"]);
+    assert_eq!(out.code, 2, "no team yet: {}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("no team is running"), "{}", out.stderr);
     let started = env.json(&["daemon", "start"]);
     assert_eq!(started["running"], true);
     let pid = started["daemon"]["pid"].clone();
@@ -147,6 +150,19 @@ fn the_daemon_is_one_per_data_directory_and_stops_cleanly() {
 fn a_killed_agent_is_back_with_its_context_and_the_others_are_untouched() {
     let env = setup();
     let agents = deploy(&env, "revive");
+    // The seed's words: the emergency policy for this team.
+    let recovery = env.ok(&["recovery", "start", "--emergency", "--session", "revive"]);
+    assert!(
+        recovery
+            .stdout
+            .contains("Recovery started with the emergency policy"),
+        "{}",
+        recovery.stdout
+    );
+    assert_eq!(
+        env.json(&["daemon", "status"])["teams"][0]["policy"],
+        "emergency"
+    );
     env.ok(&[
         "agent",
         "send",

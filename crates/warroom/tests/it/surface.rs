@@ -18,7 +18,6 @@ fn commands_of_later_issues_do_not_exist_yet() {
         &["pm", "quality-check", "x", "--fast"][..],
         &["pm", "create-pr", "x", "--emergency"],
         &["monitor", "dashboard", "--session", "x"],
-        &["recovery", "start", "--emergency"],
         &["execute", "test", "x", "--smoke-only"],
     ] {
         let out = env.run(args);
