@@ -41,6 +41,8 @@ class Bench:
             HOME=os.path.join(self.dir, "home"),
             WARROOM_HOME=os.path.join(self.dir, "data"),
             WARROOM_TMUX_SOCKET=self.socket,
+            # The supervisor has its own benchmark (bench_supervisor.py).
+            WARROOM_NO_DAEMON="1",
             LANG="C.UTF-8",
         )
         os.makedirs(self.env["HOME"])

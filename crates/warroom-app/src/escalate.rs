@@ -137,6 +137,11 @@ impl App {
         Ok(())
     }
 
+    /// Whether any incident is still open (its timers need the daemon).
+    pub fn has_open_incidents(&self) -> Result<bool, AppError> {
+        Ok(!self.store().incidents(false)?.is_empty())
+    }
+
     /// Queues a notification for a channel, if one of that name is
     /// configured; the event already records the decision either way.
     pub(crate) fn queue_to_channel(

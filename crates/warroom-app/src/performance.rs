@@ -326,6 +326,6 @@ fn find_bottlenecks(
             ),
         });
     }
-    found.sort_by(|a, b| b.cost_ms.cmp(&a.cost_ms));
+    found.sort_by_key(|b| std::cmp::Reverse(b.cost_ms));
     found
 }

@@ -42,8 +42,10 @@ impl Supervisor {
     }
 
     /// Runs until the process is stopped (SIGTERM from `daemon stop`, or
-    /// any death: nothing is lost, see the module comment).
-    pub fn run(&mut self, guard: &mut DaemonGuard) -> ! {
+    /// any death: nothing is lost, see the module comment), or until there
+    /// has been nothing to watch (no live team, no open incident) for
+    /// `idle_exit`.
+    pub fn run(&mut self, guard: &mut DaemonGuard, idle_exit: Duration) {
         log_line(
             "INFO",
             &format!(
@@ -56,8 +58,25 @@ impl Supervisor {
         let mut last_timers = Instant::now() - TIMERS_EVERY;
         let mut last_heartbeat = Instant::now();
         let mut last_teams = Instant::now() - TEAMS_EVERY;
+        let mut idle_since: Option<Instant> = None;
         loop {
             let started = Instant::now();
+            let idle =
+                self.watchers.is_empty() && !self.primary.has_open_incidents().unwrap_or(true);
+            match (idle, idle_since) {
+                (false, _) => idle_since = None,
+                (true, None) => idle_since = Some(started),
+                (true, Some(since)) if since.elapsed() >= idle_exit => {
+                    log_line(
+                        "INFO",
+                        &format!(
+                            "nothing to watch for {idle_exit:?}: no live team, no open incident; exiting"
+                        ),
+                    );
+                    return;
+                }
+                (true, Some(_)) => {}
+            }
             if last_teams.elapsed() >= TEAMS_EVERY {
                 last_teams = Instant::now();
                 if let Err(e) = self.refresh_teams() {
@@ -95,13 +114,14 @@ impl Supervisor {
             };
             for team in app.supervised_teams()? {
                 live.push(team.id);
-                if !self.watchers.contains_key(&team.id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    self.watchers.entry(team.id)
+                {
                     log_line(
                         "INFO",
                         &format!("watching team {} (tmux server {socket})", team.name),
                     );
-                    self.watchers
-                        .insert(team.id, (Arc::clone(&app), TeamWatcher::new(team)));
+                    slot.insert((Arc::clone(&app), TeamWatcher::new(team)));
                 }
             }
         }

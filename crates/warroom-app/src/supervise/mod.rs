@@ -281,7 +281,7 @@ impl App {
     ) -> Result<Vec<Action>, AppError> {
         let condition = condition(look.state, look.source);
         let reset_at = (condition == Condition::RateLimited)
-            .then(|| look.detail.as_deref())
+            .then_some(look.detail.as_deref())
             .flatten()
             .and_then(|d| parse_reset(d, now, local_offset_s()));
         let seen = Seen {

@@ -206,8 +206,19 @@ fn run(cli: &Cli) -> Result<()> {
     let open_app = Box::new(move |socket: &str| {
         context::open_at(opener_dir.clone(), socket).map_err(|e| AppError::failed(format!("{e:#}")))
     });
-    Supervisor::new(app, open_app).run(&mut guard)
+    let idle_exit = match std::env::var("WARROOM_DAEMON_IDLE_EXIT") {
+        Ok(text) if !text.is_empty() => text
+            .parse::<warroom_model::Span>()
+            .map(|s| Duration::from_millis(s.millis() as u64))
+            .map_err(|e| AppError::bad_input(format!("WARROOM_DAEMON_IDLE_EXIT: {e}")))?,
+        _ => IDLE_EXIT,
+    };
+    Supervisor::new(app, open_app).run(&mut guard, idle_exit);
+    Ok(())
 }
+
+/// The daemon leaves once nothing has needed it for this long.
+const IDLE_EXIT: Duration = Duration::from_secs(600);
 
 pub fn recovery(cli: &Cli, app: &App, command: &RecoveryCommand, as_json: bool) -> Result<()> {
     let RecoveryCommand::Start { emergency, session } = command;

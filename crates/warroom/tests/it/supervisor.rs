@@ -74,7 +74,7 @@ fn deploy(env: &TestEnv, team: &str) -> Value {
     env.json(&["agent", "list", team])
 }
 
-fn agent<'a>(agents: &'a Value, window: u64) -> &'a Value {
+fn agent(agents: &Value, window: u64) -> &Value {
     agents
         .as_array()
         .and_then(|a| a.iter().find(|a| a["window"] == window))
@@ -425,4 +425,17 @@ fn a_stopped_team_is_not_restored() {
     let logs = env.ok(&["daemon", "logs"]);
     assert!(logs.stdout.contains("team gone ended"), "{}", logs.stdout);
     assert!(!logs.stdout.contains("restored"), "{}", logs.stdout);
+}
+
+#[test]
+fn the_daemon_leaves_when_nothing_needs_it() {
+    let mut env = TestEnv::start();
+    env.extra
+        .push(("WARROOM_DAEMON_IDLE_EXIT".into(), "1s".into()));
+    assert_eq!(env.json(&["daemon", "start"])["running"], true);
+    wait_until("the idle daemon to leave", Duration::from_secs(10), || {
+        env.json(&["daemon", "status"])["running"] == false
+    });
+    let logs = env.ok(&["daemon", "logs"]);
+    assert!(logs.stdout.contains("nothing to watch"), "{}", logs.stdout);
 }
