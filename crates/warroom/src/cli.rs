@@ -469,6 +469,9 @@ pub struct Demo {
     /// Seconds to let the agents talk before the report.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+    /// Leave the team unsupervised (no daemon).
+    #[arg(long, env = "WARROOM_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_daemon: bool,
 }
 
 #[derive(Debug, Args)]

@@ -91,7 +91,8 @@ fn indent(text: &str, by: usize) -> String {
         .join("\n")
 }
 
-pub fn demo(app: &App, args: &Demo, as_json: bool) -> Result<()> {
+pub fn demo(cli: &Cli, app: &App, args: &Demo) -> Result<()> {
+    let as_json = cli.json;
     let options = DemoOptions {
         team: args.team.clone(),
         cleanup: args.cleanup,
@@ -153,6 +154,14 @@ pub fn demo(app: &App, args: &Demo, as_json: bool) -> Result<()> {
             result.submitted, result.messages
         );
         if !result.cleaned_up {
+            if !args.no_daemon {
+                app.set_supervision(Some(&result.team), true)?;
+                let (info, _) = super::supervise::ensure(cli, app)?;
+                println!(
+                    "recovery start --emergency --session {}: the supervisor daemon (pid {}) watches the team; kill an agent and it comes back with its context (warroom daemon status).",
+                    result.team, info.pid
+                );
+            }
             println!(
                 "The team is still running: warroom attach {}   (warroom team kill {} to stop it)",
                 result.team, result.team

@@ -41,7 +41,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Monitor(cmd) => supervise::monitor(&app, cmd, cli.json),
         Command::Daemon { .. } => unreachable!("handled before opening the store"),
         Command::Attach { team } => team::attach(&app, team),
-        Command::Demo(args) => deploy::demo(&app, args, cli.json),
+        Command::Demo(args) => deploy::demo(&cli, &app, args),
         Command::SimAgent(_) => unreachable!("handled before opening the store"),
         Command::Hook { .. } => unreachable!("handled before opening the store"),
     }

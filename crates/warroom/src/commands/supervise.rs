@@ -137,7 +137,11 @@ fn print_teams(teams: &[SupervisedTeam], now: i64) {
                 .unwrap_or_default();
             let mut notes = Vec::new();
             if a.restarts > 0 {
-                notes.push(format!("{} restarts by the supervisor", a.restarts));
+                notes.push(format!(
+                    "restarted {} time{} by the supervisor",
+                    a.restarts,
+                    if a.restarts == 1 { "" } else { "s" }
+                ));
             }
             if a.failed {
                 notes.push("FAILED: restart it by hand".into());
