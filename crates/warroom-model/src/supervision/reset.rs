@@ -95,19 +95,22 @@ mod tests {
 
     #[test]
     fn clock_times_are_the_next_such_time() {
-        assert_eq!(hm(parse_reset("resets 3pm", NOW, 0).unwrap()), "22 15:00");
         assert_eq!(
-            hm(parse_reset("3:45pm (Europe/London)", NOW, 0).unwrap()),
+            hm(parse_reset("resets 3pm", NOW, 0).expect("a time")),
+            "22 15:00"
+        );
+        assert_eq!(
+            hm(parse_reset("3:45pm (Europe/London)", NOW, 0).expect("a time")),
             "22 15:45"
         );
         assert_eq!(
-            hm(parse_reset("try again at 09:30", NOW, 0).unwrap()),
+            hm(parse_reset("try again at 09:30", NOW, 0).expect("a time")),
             "23 09:30"
         );
-        assert_eq!(hm(parse_reset("12am", NOW, 0).unwrap()), "23 00:00");
+        assert_eq!(hm(parse_reset("12am", NOW, 0).expect("a time")), "23 00:00");
         // Printed in UTC+2: 3pm there is 13:00 UTC.
         assert_eq!(
-            hm(parse_reset("resets 3pm", NOW, 7200).unwrap()),
+            hm(parse_reset("resets 3pm", NOW, 7200).expect("a time")),
             "22 13:00"
         );
     }
