@@ -18,6 +18,7 @@ mod performance;
 pub mod postmortem;
 mod report;
 mod resolve;
+mod restart;
 mod send;
 mod states;
 mod supervise;
