@@ -3,7 +3,7 @@
 //! when it changed; and `warroom hook <event>`, which records a hook.
 
 use warroom_agents::hooks::{self, HookState};
-use warroom_agents::{AgentState, HookProtocol, Observation, observe};
+use warroom_agents::{AgentState, HookProtocol, Observation, StateSource, observe};
 use warroom_store::{AgentRecord, TeamRecord};
 use warroom_tmux::ControlClient;
 
@@ -11,7 +11,16 @@ use crate::launch::pane_of;
 use crate::{App, AppError};
 
 /// How many screen rows an event keeps as evidence.
-const EVIDENCE_ROWS: usize = 12;
+pub(crate) const EVIDENCE_ROWS: usize = 12;
+
+/// An agent's state as fused from tmux, its screen and its hooks.
+pub(crate) struct Fused {
+    pub state: AgentState,
+    pub source: StateSource,
+    pub detail: Option<String>,
+    /// Whether it differs from the recorded state (and was recorded).
+    pub changed: bool,
+}
 
 /// What `warroom hook` did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -47,19 +56,36 @@ impl App {
         let pane = pane_of(agent)?;
         let profile = self.config.profile(&agent.cli)?;
         let obs = observe(client, &pane, profile)?;
+        let fused = self.record_fused(agent, &obs)?;
+        Ok((fused.state, obs))
+    }
+
+    /// Fuses an observation with the agent's last hook, and records the
+    /// state when it changed (with the screen as evidence unless a hook
+    /// decided).
+    pub(crate) fn record_fused(
+        &self,
+        agent: &AgentRecord,
+        obs: &Observation,
+    ) -> Result<Fused, AppError> {
         let hook = hook_state(agent);
-        let (state, source, detail) = hooks::fuse(hook.as_ref(), &obs, self.now());
-        self.record_state(
+        let (state, source, detail) = hooks::fuse(hook.as_ref(), obs, self.now());
+        let changed = self.record_state(
             agent,
             state.as_str(),
             source.as_str(),
             detail.as_deref(),
-            || (source != warroom_agents::StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS)),
+            || (source != StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS)),
         )?;
-        Ok((state, obs))
+        Ok(Fused {
+            state,
+            source,
+            detail,
+            changed,
+        })
     }
 
-    pub(crate) fn record_state(
+    fn record_state(
         &self,
         agent: &AgentRecord,
         state: &str,

@@ -92,6 +92,14 @@ pub enum Command {
     Hook { event: String },
 }
 
+/// Whether a command that deploys a team also starts the supervisor.
+#[derive(Debug, Args)]
+pub struct DaemonChoice {
+    /// Do not start the supervisor daemon (it restarts crashed agents and runs the timers).
+    #[arg(long, env = "WARROOM_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_daemon: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DaemonCommand {
     /// Start it unless it runs (a daemon of another version is replaced).
@@ -162,9 +170,8 @@ pub struct QuickDeploy {
     /// git worktree on branch hotfix/<team>/<role>.
     #[arg(long)]
     pub no_worktree: bool,
-    /// Do not start the supervisor daemon.
-    #[arg(long, env = "WARROOM_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
-    pub no_daemon: bool,
+    #[command(flatten)]
+    pub daemon: DaemonChoice,
     /// The scenario simulated agents follow.
     #[arg(long, hide = true)]
     pub scenario: Option<String>,
@@ -213,9 +220,8 @@ pub struct Declare {
     /// Let the agents share the project's checkout (no worktrees).
     #[arg(long)]
     pub no_worktree: bool,
-    /// With --deploy: do not start the supervisor daemon.
-    #[arg(long, env = "WARROOM_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
-    pub no_daemon: bool,
+    #[command(flatten)]
+    pub daemon: DaemonChoice,
     #[arg(long, hide = true)]
     pub scenario: Option<String>,
 }
@@ -469,9 +475,8 @@ pub struct Demo {
     /// Seconds to let the agents talk before the report.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
-    /// Leave the team unsupervised (no daemon).
-    #[arg(long, env = "WARROOM_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
-    pub no_daemon: bool,
+    #[command(flatten)]
+    pub daemon: DaemonChoice,
 }
 
 #[derive(Debug, Args)]

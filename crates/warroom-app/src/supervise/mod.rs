@@ -16,7 +16,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use warroom_agents::hooks;
 use warroom_agents::{AgentState, Observation, StateSource, judge};
 use warroom_model::supervision::{
     Action, Condition, Seen, SupervisionPolicy, Watch, decide, parse_reset,
@@ -26,11 +25,8 @@ use warroom_store::{AgentRecord, Evidence, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, PaneInfo, TmuxError};
 
 use crate::escalate::owner_agent;
-use crate::states::hook_state;
+use crate::states::EVIDENCE_ROWS;
 use crate::{App, AppError};
-
-/// Screen rows kept as the evidence of an action.
-const EVIDENCE_ROWS: usize = 12;
 
 /// Ticks in a row the team's session must be missing before it is restored
 /// (a `team kill` ends the team before its session, so this is only a
@@ -69,7 +65,6 @@ pub(crate) struct Look {
 /// What one look did, for the daemon's log.
 #[derive(Debug, Default)]
 pub struct TickReport {
-    pub captures: usize,
     pub actions: Vec<(AgentId, Action)>,
     pub restored: bool,
     pub detached: Option<String>,
@@ -95,14 +90,9 @@ impl TeamWatcher {
 
     fn drain_output(&mut self, now: Millis) {
         let Some(rx) = &self.output else { return };
-        while let Ok((pane, _bytes)) = rx.try_recv() {
-            let screen = self.screens.entry(pane).or_insert(Screen {
-                text: String::new(),
-                dirty: true,
-                last_output_at: now,
-            });
-            screen.dirty = true;
-            screen.last_output_at = now;
+        let printed: Vec<PaneId> = rx.try_iter().map(|(pane, _)| pane).collect();
+        for pane in printed {
+            self.printed(pane, now);
         }
     }
 
@@ -113,14 +103,19 @@ impl TeamWatcher {
             return;
         };
         if let Ok((pane, _)) = rx.recv_timeout(timeout) {
-            let screen = self.screens.entry(pane).or_insert(Screen {
-                text: String::new(),
-                dirty: true,
-                last_output_at: now,
-            });
-            screen.dirty = true;
-            screen.last_output_at = now;
+            self.printed(pane, now);
         }
+    }
+
+    /// A pane printed: its cached screen is stale.
+    fn printed(&mut self, pane: PaneId, now: Millis) {
+        let screen = self.screens.entry(pane).or_insert(Screen {
+            text: String::new(),
+            dirty: true,
+            last_output_at: now,
+        });
+        screen.dirty = true;
+        screen.last_output_at = now;
     }
 }
 
@@ -213,7 +208,6 @@ impl App {
             let (screen, last_output_at) = match (watcher.cached(&pane), &watcher.client, info) {
                 (Some(cached), _, _) => cached,
                 (None, Some(client), Some(_)) => {
-                    report.captures += 1;
                     let text = client.capture(&pane, 0).unwrap_or_default();
                     watcher.keep_screen(&pane, text, now)
                 }
@@ -243,18 +237,9 @@ impl App {
         screen: String,
         now: Millis,
     ) -> Result<Look, AppError> {
-        let profile = self.config.profile(&agent.cli)?;
-        let obs = judge(info, screen, profile);
-        let hook = hook_state(agent);
-        let (state, source, detail) = hooks::fuse(hook.as_ref(), &obs, now);
-        let changed = self.record_state(
-            agent,
-            state.as_str(),
-            source.as_str(),
-            detail.as_deref(),
-            || (source != StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS)),
-        )?;
-        let since = if changed {
+        let obs = judge(info, screen, self.config.profile(&agent.cli)?);
+        let fused = self.record_fused(agent, &obs)?;
+        let since = if fused.changed {
             now
         } else {
             agent.state_since.unwrap_or(agent.created_at)
@@ -262,9 +247,9 @@ impl App {
         Ok(Look {
             since,
             obs,
-            state,
-            source,
-            detail,
+            state: fused.state,
+            source: fused.source,
+            detail: fused.detail,
         })
     }
 

@@ -9,15 +9,12 @@ use warroom_store::TeamRecord;
 use crate::{App, AppError};
 
 impl App {
-    /// A live team whose agents had all started: one that lost its session,
-    /// not one still being deployed.
+    /// A team (just read as live) whose agents had all started: one that
+    /// lost its session, not one still being deployed. `team kill` ends a
+    /// team before its session, so a stopped team never looks like this.
     pub(crate) fn restorable(&self, team: &TeamRecord) -> Result<bool, AppError> {
-        let live = self
-            .store()
-            .team(team.id)?
-            .is_some_and(|t| t.ended_at.is_none());
         let agents = self.store().agents(team.id)?;
-        Ok(live && !agents.is_empty() && agents.iter().all(|a| a.pane_id.is_some()))
+        Ok(!agents.is_empty() && agents.iter().all(|a| a.pane_id.is_some()))
     }
 
     pub(crate) fn restore_team(&self, team: &TeamRecord, reason: &str) -> Result<(), AppError> {

@@ -89,9 +89,8 @@ pub struct Watch {
     #[serde(default)]
     pub failed: bool,
     pub parked_until: Option<Millis>,
-    /// The rate-limit episode (its `since`) parked, and when it was resumed.
+    /// The rate-limit episode (its `since`) already parked.
     pub parked_episode: Option<Millis>,
-    pub resumed_at: Option<Millis>,
     /// The waiting episode already reported.
     pub waiting_notified: Option<Millis>,
     /// The idle episode already nudged.
@@ -229,14 +228,12 @@ pub fn decide(
                     .min(longest);
                 watch.parked_episode = Some(seen.since);
                 watch.parked_until = Some(until);
-                watch.resumed_at = None;
                 actions.push(Action::Park { until });
             } else if let Some(until) = watch.parked_until
                 && now >= until
             {
-                // Still showing the same limit after a resume: park again for
-                // the default time rather than resuming in a loop.
-                watch.resumed_at = Some(now);
+                // Resume; should the same limit still show, the next resume
+                // waits the default park (never a loop, never a restart).
                 watch.parked_until = Some(now + policy.rate_limit_park.millis());
                 actions.push(Action::Resume);
             }

@@ -33,7 +33,7 @@ pub fn quick_deploy(cli: &Cli, app: &App, args: &QuickDeploy) -> Result<()> {
     } else {
         print_deploy(&result, &format!("{} {}", args.team_type, args.size));
     }
-    if !args.no_daemon {
+    if !args.daemon.no_daemon {
         super::supervise::start_after_deploy(cli, app, as_json)?;
     }
     fail_if(!result.all_ready())
@@ -154,7 +154,7 @@ pub fn demo(cli: &Cli, app: &App, args: &Demo) -> Result<()> {
             result.submitted, result.messages
         );
         if !result.cleaned_up {
-            if !args.no_daemon {
+            if !args.daemon.no_daemon {
                 app.set_supervision(Some(&result.team), true)?;
                 let (info, _) = super::supervise::ensure(cli, app)?;
                 println!(

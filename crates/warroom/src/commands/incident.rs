@@ -79,7 +79,7 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                     print_deploy(deploy, &format!("for {}", i.id));
                 }
             }
-            if result.deploy.is_some() && !args.no_daemon {
+            if result.deploy.is_some() && !args.daemon.no_daemon {
                 super::supervise::start_after_deploy(cli, app, as_json)?;
             }
             fail_if(result.deploy.as_ref().is_some_and(|d| !d.all_ready()))

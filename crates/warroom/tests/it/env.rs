@@ -52,6 +52,16 @@ impl TestEnv {
         }
     }
 
+    /// What a file channel named `notices.jsonl` (in this env's dir)
+    /// received, one JSON object per notice.
+    pub fn notices(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.path("notices.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("notice is JSON"))
+            .collect()
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }

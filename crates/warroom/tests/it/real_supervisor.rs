@@ -4,18 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use warroom_testkit::{Action, ModelServer};
 
 use crate::real_clis::{agent, claude_env, clis_dir, env_with_repo, wait_or_dump, wait_state};
-
-fn notices(path: &std::path::Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("notice is JSON"))
-        .collect()
-}
 
 #[test]
 fn claude_code_is_revived_parked_resumed_and_its_question_reported_once() {
@@ -132,10 +123,10 @@ waiting_notify_after = "1s"
     env.ok(&["agent", "send", "sup:0", "PERMIT me to touch a file"]);
     wait_state(&env, "sup", 0, "waiting", Duration::from_secs(15));
     wait_or_dump(&env, "sup", "the notice", Duration::from_secs(10), || {
-        !notices(&notice_file).is_empty()
+        !env.notices().is_empty()
     });
     std::thread::sleep(Duration::from_secs(2));
-    let all = notices(&notice_file);
+    let all = env.notices();
     assert_eq!(all.len(), 1, "{all:?}");
     assert!(
         all[0]["text"]

@@ -81,14 +81,6 @@ fn agent(agents: &Value, window: u64) -> &Value {
         .expect("agent")
 }
 
-fn notices(env: &TestEnv) -> Vec<Value> {
-    std::fs::read_to_string(env.path("notices.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("notice is JSON"))
-        .collect()
-}
-
 fn supervisor_count(env: &TestEnv, team: &str, window: u64, action: &str) -> u64 {
     let perf = env.json(&["monitor", "performance", "--session", team]);
     perf["agents"]
@@ -234,10 +226,10 @@ fn a_crash_loop_is_given_up_and_a_person_called_once() {
     });
     assert_eq!(supervisor_count(&env, "loop", 0, "restart"), 2);
     wait_until("the notice", Duration::from_secs(5), || {
-        !notices(&env).is_empty()
+        !env.notices().is_empty()
     });
     std::thread::sleep(Duration::from_secs(1));
-    let notices = notices(&env);
+    let notices = env.notices();
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(
         notices[0]["text"]
@@ -306,9 +298,9 @@ fn a_waiting_agent_gives_one_notice_even_across_a_daemon_kill() {
     let agents = deploy(&env, "asks");
     env.ok(&["agent", "send", "asks:1", "deploy it"]);
     wait_until("the notice", Duration::from_secs(10), || {
-        !notices(&env).is_empty()
+        !env.notices().is_empty()
     });
-    let notice = &notices(&env)[0];
+    let notice = &env.notices()[0];
     assert!(
         notice["text"].as_str().is_some_and(|t| t.contains(
             "DECISION NEEDED: devops-engineer (asks:1) waits for an answer: Allow kubectl rollout restart auth"
@@ -319,7 +311,7 @@ fn a_waiting_agent_gives_one_notice_even_across_a_daemon_kill() {
     env.kill_daemon();
     env.ok(&["daemon", "start"]);
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(notices(&env).len(), 1);
+    assert_eq!(env.notices().len(), 1);
     let pm = agent(&agents, 2)["id"].as_str().expect("id").to_owned();
     let told = env
         .transcript(&pm)
