@@ -10,12 +10,55 @@ use warroom_tmux::{Server, Socket};
 
 use crate::{AppError, Config};
 
-/// Where "now" comes from: the system clock, or a fixed time
-/// (`WARROOM_NOW`) for tests and drills.
-#[derive(Debug, Clone, Copy)]
+/// Where "now" comes from: the system clock, or a drill clock for tests and
+/// drills. A drill clock read `start` at the wall-clock time `anchor` and
+/// advances at the real rate from there, so a daemon on a drill clock still
+/// sees time pass. Every process of a drill shares the one clock: children
+/// inherit `start` and `anchor` through [`Clock::child_env`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
     System,
-    Fixed(Millis),
+    Drill { start: Millis, anchor: Millis },
+}
+
+/// The drill clock's start time (RFC 3339).
+pub const DRILL_START_VAR: &str = "WARROOM_NOW";
+/// The wall-clock time (ms since the epoch) at which `WARROOM_NOW` was now.
+pub const DRILL_ANCHOR_VAR: &str = "WARROOM_NOW_ANCHOR";
+
+impl Clock {
+    /// A drill clock that reads `start` now.
+    pub fn drill(start: Millis) -> Self {
+        Self::Drill {
+            start,
+            anchor: wall_now(),
+        }
+    }
+
+    pub fn now(&self) -> Millis {
+        match *self {
+            Clock::Drill { start, anchor } => start.saturating_add(wall_now() - anchor),
+            Clock::System => wall_now(),
+        }
+    }
+
+    /// The environment a child process (daemon, deliverer, agent) needs to
+    /// run on this same clock.
+    pub fn child_env(&self) -> Vec<(&'static str, String)> {
+        match *self {
+            Clock::System => Vec::new(),
+            Clock::Drill { start, anchor } => {
+                let start = chrono::DateTime::from_timestamp_millis(start)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    .unwrap_or_default();
+                vec![(DRILL_START_VAR, start), (DRILL_ANCHOR_VAR, anchor.to_string())]
+            }
+        }
+    }
+}
+
+fn wall_now() -> Millis {
+    chrono::Utc::now().timestamp_millis()
 }
 
 pub struct AppOptions {
@@ -76,10 +119,12 @@ impl App {
     }
 
     pub(crate) fn now(&self) -> Millis {
-        match self.clock {
-            Clock::Fixed(at) => at,
-            Clock::System => chrono::Utc::now().timestamp_millis(),
-        }
+        self.clock.now()
+    }
+
+    /// The app's clock: the one source of "now" for every caller.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
@@ -158,4 +203,31 @@ impl App {
 /// How an agent is named to people and other agents: role and address.
 pub(crate) fn agent_label(team: &str, agent: &AgentRecord) -> String {
     format!("{} ({team}:{})", agent.role, agent.window)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drill_clock_starts_where_it_is_told_and_advances() {
+        let start = 1_795_000_000_000;
+        let clock = Clock::drill(start);
+        let first = clock.now();
+        assert!((start..start + 1_000).contains(&first), "{first}");
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(clock.now() >= first + 30);
+    }
+
+    #[test]
+    fn children_share_the_drill_clock() {
+        let clock = Clock::Drill {
+            start: 1_795_000_000_000,
+            anchor: 1_700_000_000_000,
+        };
+        let env = clock.child_env();
+        assert_eq!(env[0], (DRILL_START_VAR, "2026-11-18T11:06:40.000Z".into()));
+        assert_eq!(env[1], (DRILL_ANCHOR_VAR, "1700000000000".into()));
+        assert!(Clock::System.child_env().is_empty());
+    }
 }

@@ -323,6 +323,9 @@ impl App {
                 env.insert(k.clone(), v.replace("{dir}", workdir));
             }
         }
+        for (k, v) in self.clock().child_env() {
+            env.insert(k.into(), v);
+        }
         env.insert("WARROOM_AGENT_ID".into(), agent.id.to_string());
         env.insert("WARROOM_TEAM".into(), team.name.clone());
         env.insert(

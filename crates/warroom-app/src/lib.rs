@@ -27,7 +27,7 @@ pub mod todos;
 mod views;
 mod worktree;
 
-pub use app::{App, AppOptions, Clock};
+pub use app::{App, AppOptions, Clock, DRILL_ANCHOR_VAR, DRILL_START_VAR};
 pub use comms::UpdateInput;
 pub use config::Config;
 pub use declare::DeclareOptions;

@@ -198,6 +198,7 @@ impl App {
             .arg("--tmux-socket")
             .arg(self.tmux.socket().to_string())
             .args(["agent", "deliver-queued", &id.to_string()])
+            .envs(self.clock().child_env())
             .env_remove("WARROOM_AGENT_ID")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())

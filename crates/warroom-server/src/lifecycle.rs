@@ -167,6 +167,8 @@ pub struct StartSpec {
     pub exe: PathBuf,
     pub args: Vec<String>,
     pub cwd: PathBuf,
+    /// Set in the daemon's environment (the drill clock it runs on).
+    pub env: Vec<(String, String)>,
 }
 
 /// What `ensure_running` found or did.
@@ -230,6 +232,7 @@ fn spawn(paths: &DaemonPaths, spec: &StartSpec) -> Result<DaemonInfo, DaemonErro
         .args(&spec.args)
         .args(["daemon", "run"])
         .current_dir(&spec.cwd)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
         // Not an agent, whatever pane started it.
         .env_remove("WARROOM_AGENT_ID")
         .stdin(Stdio::null())

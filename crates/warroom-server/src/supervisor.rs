@@ -178,7 +178,7 @@ impl Supervisor {
             std::thread::sleep(MIN_GAP.saturating_sub(started.elapsed()));
             return;
         }
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = self.primary.clock().now();
         match self.watchers.values_mut().next() {
             Some((_, watcher)) => watcher.wait_output(remaining, now),
             None => std::thread::sleep(remaining),

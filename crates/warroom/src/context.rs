@@ -23,14 +23,30 @@ pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
     std::path::absolute(&dir).with_context(|| format!("resolving {}", dir.display()))
 }
 
-fn clock() -> Result<Clock> {
-    match std::env::var("WARROOM_NOW") {
-        Ok(v) if !v.is_empty() => {
-            let at = chrono::DateTime::parse_from_rfc3339(&v)
-                .with_context(|| format!("WARROOM_NOW={v:?} is not an RFC 3339 time"))?;
-            Ok(Clock::Fixed(at.timestamp_millis()))
+/// The system clock, or the drill clock `WARROOM_NOW` names (anchored at
+/// `WARROOM_NOW_ANCHOR` when a parent process passed its clock on).
+pub fn clock() -> Result<Clock> {
+    use warroom_app::{AppError, DRILL_ANCHOR_VAR, DRILL_START_VAR};
+    let Some(start) = std::env::var(DRILL_START_VAR).ok().filter(|v| !v.is_empty()) else {
+        return Ok(Clock::System);
+    };
+    let start = chrono::DateTime::parse_from_rfc3339(&start)
+        .map_err(|e| {
+            AppError::bad_input(format!(
+                "{DRILL_START_VAR}={start:?} is not an RFC 3339 time ({e}), e.g. 2026-11-22T14:00:00Z"
+            ))
+        })?
+        .timestamp_millis();
+    match std::env::var(DRILL_ANCHOR_VAR).ok().filter(|v| !v.is_empty()) {
+        None => Ok(Clock::drill(start)),
+        Some(anchor) => {
+            let anchor = anchor.parse().map_err(|_| {
+                AppError::bad_input(format!(
+                    "{DRILL_ANCHOR_VAR}={anchor:?} is not a time in milliseconds since the epoch"
+                ))
+            })?;
+            Ok(Clock::Drill { start, anchor })
         }
-        _ => Ok(Clock::System),
     }
 }
 

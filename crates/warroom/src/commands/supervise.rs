@@ -31,6 +31,12 @@ pub fn ensure(cli: &Cli, app: &App) -> Result<(DaemonInfo, Started)> {
             cli.tmux_socket.clone(),
         ],
         cwd: std::env::current_dir().context("reading the current directory")?,
+        env: app
+            .clock()
+            .child_env()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
     };
     let (info, started) =
         ensure_running(&paths(app), &spec).context("starting the supervisor daemon")?;
@@ -89,7 +95,7 @@ pub fn daemon(cli: &Cli, command: Option<&DaemonCommand>, as_json: bool) -> Resu
 fn status(app: &App, paths: &DaemonPaths, as_json: bool) -> Result<()> {
     let probe = paths.probe().context("reading the daemon's status")?;
     let teams = app.supervision_status()?;
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = app.clock().now();
     if as_json {
         let (running, info) = match &probe {
             Probe::Running(info) => (true, Some(info)),
@@ -240,7 +246,7 @@ pub fn recovery(cli: &Cli, app: &App, command: &RecoveryCommand, as_json: bool) 
         },
         info.pid
     );
-    print_teams(&teams, chrono::Utc::now().timestamp_millis());
+    print_teams(&teams, app.clock().now());
     Ok(())
 }
 

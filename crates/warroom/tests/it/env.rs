@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -8,6 +9,9 @@ pub struct TestEnv {
     pub dir: tempfile::TempDir,
     /// More environment for every warroom command (model endpoints, PATH).
     pub extra: Vec<(String, String)>,
+    /// The drill clock every command runs on, once a test sets one: a test
+    /// never mixes it with the wall clock.
+    drill: Mutex<Option<(String, String)>>,
 }
 
 impl TestEnv {
@@ -19,7 +23,18 @@ impl TestEnv {
         Self {
             dir,
             extra: Vec::new(),
+            drill: Mutex::new(None),
         }
+    }
+
+    /// From now on every command of this test, and every process they
+    /// start, runs on one drill clock that reads `when` now and advances.
+    pub fn drill(&self, when: &str) {
+        let anchor = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis();
+        *self.drill.lock().expect("drill lock") = Some((when.to_owned(), anchor.to_string()));
     }
 
     /// quick-deploy and incident declare --deploy start the supervisor.
@@ -90,6 +105,9 @@ impl TestEnv {
             .current_dir(self.path("project"));
         for (k, v) in &self.extra {
             cmd.env(k, v);
+        }
+        if let Some((when, anchor)) = self.drill.lock().expect("drill lock").as_ref() {
+            cmd.env("WARROOM_NOW", when).env("WARROOM_NOW_ANCHOR", anchor);
         }
         cmd
     }

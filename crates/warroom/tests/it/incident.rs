@@ -58,30 +58,16 @@ impl Drop for Receiver {
     }
 }
 
+/// Runs on the drill clock set to `when`; every later command of the test
+/// keeps that clock until the next `at`.
 fn at(env: &TestEnv, when: &str, args: &[&str]) -> Output {
-    let out = env
-        .warroom()
-        .env("WARROOM_NOW", when)
-        .args(args)
-        .output()
-        .expect("warroom runs");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    env.drill(when);
+    env.run(args)
 }
 
 fn json_at(env: &TestEnv, when: &str, args: &[&str]) -> Value {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    let out = at(env, when, &all);
-    assert_eq!(
-        out.code, 0,
-        "warroom {args:?}:\n{}{}",
-        out.stdout, out.stderr
-    );
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+    env.drill(when);
+    env.json(args)
 }
 
 fn todo<'a>(list: &'a Value, title_part: &str) -> &'a Value {
@@ -238,7 +224,20 @@ steps = [{{ run = "{exe} todo done T-6 --note 'no security regression; PCI scope
 
     // 20 minutes on, the DevOps P0 (due at 15 min) is 5 minutes overdue:
     // owner, then project manager. Evaluating again escalates nothing more.
-    let later = "2026-11-22T14:20:00Z";
+    // The drill clock advances, so times are counted from the declaration.
+    let declared_at = declared["incident"]["milestones"]
+        .as_array()
+        .expect("milestones")
+        .iter()
+        .find(|m| m["name"] == "declared")
+        .and_then(|m| m["at"].as_i64())
+        .expect("declared at");
+    let minutes_on = |m: i64| {
+        chrono::DateTime::from_timestamp_millis(declared_at + m * 60_000)
+            .expect("time")
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    let later = &minutes_on(20);
     let list = json_at(&env, later, &["todo", "list", "INC-1"]);
     assert_eq!(todo(&list, "rollback readiness")["escalation_level"], 2);
     assert_eq!(todo(&list, "rollback readiness")["overdue"], true);
@@ -326,7 +325,7 @@ steps = [{{ run = "{exe} todo done T-6 --note 'no security regression; PCI scope
     assert_eq!(out.code, 0, "{}", out.stderr);
 
     // Resolved at 40 minutes; closing waits for the postmortem.
-    let end = "2026-11-22T14:40:00Z";
+    let end = &minutes_on(40);
     at(&env, end, &["incident", "milestone", "INC-1", "fix-ready"]);
     at(&env, end, &["incident", "phase", "INC-1", "resolved"]);
     let refused = at(&env, end, &["incident", "close", "INC-1"]);
