@@ -51,7 +51,10 @@ impl Clock {
                 let start = chrono::DateTime::from_timestamp_millis(start)
                     .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
                     .unwrap_or_default();
-                vec![(DRILL_START_VAR, start), (DRILL_ANCHOR_VAR, anchor.to_string())]
+                vec![
+                    (DRILL_START_VAR, start),
+                    (DRILL_ANCHOR_VAR, anchor.to_string()),
+                ]
             }
         }
     }

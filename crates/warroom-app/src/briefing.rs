@@ -59,11 +59,11 @@ impl App {
         if self.config.profile(&agent.cli)?.briefing != BriefingMode::File {
             return Ok(text);
         }
+        // What is typed is redacted on its way in; a file skips that road.
+        let text = warroom_model::redact::redact(&text).text;
         let dir = Path::new(agent.workdir.as_deref().unwrap_or(&team.project_dir)).join(".warroom");
         let path = dir.join(format!("briefing-{}.md", agent.id));
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&path, &text))
-            .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
+        crate::messages::write_atomically(&path, text.as_bytes())?;
         Ok(format!(
             "BRIEFING: read {} now; it is your role, your team and the incident, and how to report.",
             path.display()

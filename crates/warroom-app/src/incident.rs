@@ -124,7 +124,10 @@ impl App {
         force: Option<&str>,
     ) -> Result<IncidentView, AppError> {
         let phase: Phase = phase.parse()?;
-        let force = force.map(str::trim).filter(|r| !r.is_empty());
+        let force = force
+            .map(|r| redact(r.trim()).text)
+            .filter(|r| !r.is_empty());
+        let force = force.as_deref();
         let (incident, ()) = self.change_incident(input, |incident, todos, now, actor| {
             let gates: Vec<(i64, Phase)> = todos
                 .iter()
@@ -189,7 +192,10 @@ impl App {
         input: &str,
         force: Option<&str>,
     ) -> Result<IncidentView, AppError> {
-        let force = force.map(str::trim).filter(|r| !r.is_empty());
+        let force = force
+            .map(|r| redact(r.trim()).text)
+            .filter(|r| !r.is_empty());
+        let force = force.as_deref();
         let (incident, ()) = self.change_incident(input, |incident, _, now, actor| {
             let events = incident.close(now, actor, force).map_err(|e| {
                 let needs_pm = matches!(e, warroom_model::IncidentError::PostmortemRequired { .. });

@@ -93,12 +93,15 @@ impl App {
         let project_dir = self.project_dir.to_string_lossy().into_owned();
         let socket = self.tmux.socket().to_string();
         let mut incident = self.incident_for_team(name.as_str(), options.incident)?;
+        let purpose = options
+            .purpose
+            .map(|p| warroom_model::redact::redact(p.trim()).text);
         let (team, agents) = self.write(&actor, |tx| {
             let team = tx.create_team(&NewTeam {
                 name: name.as_str(),
                 team_type: Some(team_type),
                 project_dir: &project_dir,
-                purpose: options.purpose,
+                purpose: purpose.as_deref(),
                 tmux_socket: &socket,
             })?;
             let mut events = Vec::new();

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use warroom_model::{AgentId, EventKind};
@@ -154,7 +155,9 @@ pub(crate) fn utc(at: warroom_model::Millis) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
-/// Write to a sibling temp file and rename: a reader never sees half a file.
+/// Write to a sibling temp file and rename: a reader never sees half a file,
+/// and nobody but the owner reads it (reports and exports hold the
+/// incident's story, redacted or not).
 pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> Result<(), AppError> {
     let dir = path
         .parent()
@@ -168,7 +171,12 @@ pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> Result<(), AppError>
             .unwrap_or_default(),
         std::process::id()
     ));
-    let written = std::fs::File::create(&tmp)
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
         .and_then(|mut f| f.write_all(data).and_then(|()| f.sync_all()))
         .and_then(|()| std::fs::rename(&tmp, path));
     written.map_err(|e| {

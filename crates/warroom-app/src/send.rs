@@ -101,6 +101,7 @@ impl App {
         Ok(BroadcastResult {
             team: team.name.clone(),
             results,
+            redacted: body.redacted(),
         })
     }
 
@@ -294,6 +295,7 @@ impl App {
             outcome: delivery.outcome,
             transport: delivery.transport,
             detail: delivery.detail,
+            redacted: body.redacted(),
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use warroom_agents::hooks::{self, HookState};
 use warroom_agents::{AgentState, HookProtocol, Observation, StateSource, observe};
+use warroom_model::redact::redact;
 use warroom_store::{AgentRecord, TeamRecord};
 use warroom_tmux::ControlClient;
 
@@ -97,9 +98,11 @@ impl App {
         if agent.state == state && agent.state_detail.as_deref() == detail {
             return Ok(false);
         }
-        let evidence = evidence();
+        // Screens and the CLI's own words can show a secret the agent read.
+        let evidence = evidence().map(|e| redact(&e).text);
+        let detail = detail.map(|d| redact(d).text);
         self.write("warroom", |tx| {
-            Ok(tx.set_agent_state(agent, state, source, detail, evidence.as_deref())?)
+            Ok(tx.set_agent_state(agent, state, source, detail.as_deref(), evidence.as_deref())?)
         })
     }
 
@@ -127,11 +130,12 @@ impl App {
             hooks::parse_claude(event, input).map_err(|e| AppError::bad_input(e.to_string()))?;
         let state = fact.state.map(AgentState::as_str);
         let evidence = format!("hook {}", fact.event);
+        let detail = fact.detail.as_deref().map(|d| redact(d).text);
         self.write("warroom", |tx| {
             tx.record_hook(
                 agent.id,
                 state,
-                fact.detail.as_deref(),
+                detail.as_deref(),
                 fact.session_id.as_deref(),
             )?;
             // A hook is the CLI's own word: it moves the recorded state at
@@ -140,13 +144,7 @@ impl App {
                 let dead = agent.state == AgentState::Exited.as_str()
                     || agent.state == AgentState::Lost.as_str();
                 if !dead {
-                    tx.set_agent_state(
-                        &agent,
-                        state,
-                        "hook",
-                        fact.detail.as_deref(),
-                        Some(&evidence),
-                    )?;
+                    tx.set_agent_state(&agent, state, "hook", detail.as_deref(), Some(&evidence))?;
                 }
             }
             Ok(())

@@ -55,12 +55,16 @@ pub struct MessageResult {
     pub outcome: Outcome,
     pub transport: Transport,
     pub detail: Option<String>,
+    /// Secrets taken out of the text before it was stored or typed.
+    pub redacted: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BroadcastResult {
     pub team: String,
     pub results: Vec<MessageResult>,
+    /// Secrets taken out of the text before it was stored or typed.
+    pub redacted: usize,
 }
 
 impl BroadcastResult {

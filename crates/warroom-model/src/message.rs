@@ -20,44 +20,65 @@ pub enum MessageError {
     TooLarge { size: usize, limit: usize },
 }
 
-/// Message text made safe to put in front of an agent: line endings are LF,
-/// trailing newlines are dropped, and every control character other than
-/// newline and tab is shown as text (`^[`, `^C`, `^?`, `<U+009B>`), so an
-/// escape sequence in a log can neither drive the agent's terminal UI nor end
-/// a bracketed paste early.
+/// Message text made safe to put in front of an agent: secrets are
+/// redacted, line endings are LF, trailing newlines are dropped, and every
+/// control character other than newline and tab is shown as text (`^[`,
+/// `^C`, `^?`, `<U+009B>`), so an escape sequence in a log can neither drive
+/// the agent's terminal UI nor end a bracketed paste early.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct MessageText(String);
+pub struct MessageText {
+    text: String,
+    /// How many secrets were taken out of the text handed in.
+    #[serde(skip)]
+    redacted: usize,
+}
 
 impl MessageText {
     pub fn new(raw: &str) -> Result<Self, MessageError> {
+        // Refused before any work on a huge input; checked again below on
+        // what would be typed, which escaping can make up to four times larger.
+        let too_large = |size| MessageError::TooLarge {
+            size,
+            limit: MAX_MESSAGE_BYTES,
+        };
         if raw.len() > MAX_MESSAGE_BYTES {
-            return Err(MessageError::TooLarge {
-                size: raw.len(),
-                limit: MAX_MESSAGE_BYTES,
-            });
+            return Err(too_large(raw.len()));
         }
         let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
-        let mut text = String::with_capacity(unified.len());
+        let mut visible = String::with_capacity(unified.len());
         for c in unified.trim_end_matches('\n').chars() {
-            push_visible(&mut text, c);
+            push_visible(&mut visible, c);
         }
-        if text.trim().is_empty() {
+        let clean = crate::redact::redact(&visible);
+        if clean.text.trim().is_empty() {
             return Err(MessageError::Empty);
         }
-        Ok(Self(text))
+        if clean.text.len() > MAX_MESSAGE_BYTES {
+            return Err(too_large(clean.text.len()));
+        }
+        let redacted = clean.count();
+        Ok(Self {
+            text: clean.text,
+            redacted,
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// How many secrets [`MessageText::new`] took out.
+    pub fn redacted(&self) -> usize {
+        self.redacted
     }
 
     pub fn line_count(&self) -> usize {
-        self.0.lines().count().max(1)
+        self.text.lines().count().max(1)
     }
 
     pub fn first_line(&self) -> &str {
-        self.0.lines().next().unwrap_or_default()
+        self.text.lines().next().unwrap_or_default()
     }
 }
 
@@ -76,7 +97,7 @@ fn push_visible(out: &mut String, c: char) {
 
 impl fmt::Display for MessageText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -267,6 +288,26 @@ mod tests {
             Err(MessageError::TooLarge { .. })
         ));
         assert!(MessageText::new(&"x".repeat(MAX_MESSAGE_BYTES)).is_ok());
+        // 1 MiB of ESC would type 2 MiB of `^[`: the limit is on what is typed.
+        let escapes = "\u{1b}".repeat(MAX_MESSAGE_BYTES);
+        assert_eq!(
+            MessageText::new(&escapes),
+            Err(MessageError::TooLarge {
+                size: 2 * MAX_MESSAGE_BYTES,
+                limit: MAX_MESSAGE_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn secrets_never_reach_the_text_and_are_counted() {
+        let t = MessageText::new("deploy with DB_PASSWORD='a b c' and AKIAZ7Q3VXKWE4TN5B2P")
+            .expect("text");
+        assert_eq!(
+            t.as_str(),
+            "deploy with DB_PASSWORD='[REDACTED]' and [REDACTED]"
+        );
+        assert_eq!(t.redacted(), 2);
     }
 
     #[test]
@@ -319,6 +360,7 @@ mod tests {
         #[test]
         fn printable_text_is_kept_verbatim(s in "[ -~]{1,200}") {
             prop_assume!(!s.trim().is_empty());
+            prop_assume!(crate::redact::redact(&s).count() == 0);
             prop_assert_eq!(MessageText::new(&s).map(|t| t.as_str().to_owned()), Ok(s.clone()));
         }
     }

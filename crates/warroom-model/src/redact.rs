@@ -11,65 +11,98 @@ use regex::{Captures, Regex};
 struct Rule {
     kind: &'static str,
     pattern: Regex,
-    /// The capture group that is the secret; 0 replaces the whole match.
-    secret_group: usize,
+    /// The capture groups that may hold the secret, of which the first that
+    /// took part in the match is replaced; none replaces the whole match.
+    secret_groups: &'static [usize],
 }
 
-fn rule(kind: &'static str, pattern: &str, secret_group: usize) -> Rule {
+fn rule(kind: &'static str, pattern: &str, secret_groups: &'static [usize]) -> Rule {
     Rule {
         kind,
         // The patterns are constants of this file, checked by its tests.
         #[allow(clippy::expect_used)]
         pattern: Regex::new(pattern).expect("redaction patterns are valid"),
-        secret_group,
+        secret_groups,
     }
 }
 
+/// A name that says its value is a secret (`DB_PASSWORD`, `"client_secret"`,
+/// `aws_secret_access_key`, `AccountKey`).
+const SECRET_NAME: &str = r#"[A-Za-z0-9_.-]*(?i:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|account[_-]?key|private[_-]?key|shared[_-]?access[_-]?key|credentials?|auth[_-]?key|client[_-]?key|session[_-]?key|signing[_-]?key|encryption[_-]?key)[A-Za-z0-9_.-]*"#;
+
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    // `name: value`, `NAME='value'`, `"name": "value"`, and a name behind
+    // another name (`aws-secret-key: aws_secret_access_key = value`): the
+    // value after the last secret name is what goes, quoted values whole.
+    let assignment = format!(
+        r#"\b{SECRET_NAME}["']?\s*[:=]\s*(?:["']?{SECRET_NAME}["']?\s*[:=]\s*)*(?:"([^"\n]+)"|'([^'\n]+)'|([^\s"',;&]{{4,}}))"#
+    );
     vec![
         rule(
             "private-key",
             r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)",
-            0,
+            &[],
         ),
         rule(
             "jwt",
             r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}",
-            0,
+            &[],
         ),
         rule(
             "url-password",
             r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@",
-            1,
+            &[1],
         ),
-        rule("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0),
+        rule("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", &[]),
         rule(
             "github-token",
             r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})",
-            0,
+            &[],
         ),
-        rule("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", 0),
+        rule(
+            "gitlab-token",
+            r"\bgl(?:pat|dt|rt|ptt|ft|imt|oas|cbt|soat|agent)-[A-Za-z0-9_-]{20,}",
+            &[],
+        ),
+        rule(
+            "slack-token",
+            r"\bx(?:ox[abposre]|app)-[A-Za-z0-9-]{10,}",
+            &[],
+        ),
         rule(
             "slack-webhook",
             r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+",
-            0,
+            &[],
         ),
         rule(
             "api-key",
-            r"\b(?:sk|rk|pk)[-_](?:live|test|ant|proj)?[-_]?[A-Za-z0-9_-]{16,}",
-            0,
+            r"\b(?:sk|rk|pk)[-_](?:live|test|ant|proj|svcacct)?[-_]?[A-Za-z0-9_-]{16,}",
+            &[],
         ),
-        rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}", 0),
+        rule("stripe-webhook-secret", r"\bwhsec_[A-Za-z0-9]{16,}", &[]),
+        rule("npm-token", r"\bnpm_[A-Za-z0-9]{30,}", &[]),
+        rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}", &[]),
+        rule(
+            "google-oauth",
+            r"\b(?:GOCSPX-[A-Za-z0-9_-]{20,}|ya29\.[A-Za-z0-9_-]{20,})",
+            &[],
+        ),
+        rule(
+            "azure-client-secret",
+            r"\b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
+            &[],
+        ),
+        rule(
+            "azure-sas-signature",
+            r"(?i)[?&]sig=([A-Za-z0-9%+/=]{16,})",
+            &[1],
+        ),
         rule(
             "bearer-token",
-            r"(?i)\b(?:bearer|token)\s+([A-Za-z0-9._~+/-]{16,}=*)",
-            1,
+            r"(?i)\b(?:bearer|token|basic)\s+([A-Za-z0-9._~+/-]{16,}=*)",
+            &[1],
         ),
-        rule(
-            "assignment",
-            r#"(?i)\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*["']?\s*(?:=|:)\s*["']?([^\s"',;&]{4,})"#,
-            1,
-        ),
+        rule("assignment", &assignment, &[1, 2, 3]),
     ]
 });
 
@@ -95,22 +128,20 @@ pub fn redact(text: &str) -> Redacted {
         let mut n = 0;
         let replaced = rule.pattern.replace_all(&text, |caps: &Captures<'_>| {
             let whole = caps.get(0).map_or("", |m| m.as_str());
-            match caps.get(rule.secret_group) {
-                Some(secret) if rule.secret_group > 0 && secret.as_str() != MARK => {
-                    n += 1;
-                    let start = secret.start() - caps.get(0).map_or(0, |m| m.start());
-                    format!(
-                        "{}{MARK}{}",
-                        &whole[..start],
-                        &whole[start + secret.as_str().len()..]
-                    )
-                }
-                Some(_) if rule.secret_group > 0 => whole.to_owned(),
-                _ => {
-                    n += 1;
-                    MARK.to_owned()
-                }
+            if rule.secret_groups.is_empty() {
+                n += 1;
+                return MARK.to_owned();
             }
+            let Some(secret) = rule.secret_groups.iter().find_map(|g| caps.get(*g)) else {
+                return whole.to_owned();
+            };
+            if secret.as_str() == MARK {
+                return whole.to_owned();
+            }
+            n += 1;
+            let offset = caps.get(0).map_or(0, |m| m.start());
+            let (start, end) = (secret.start() - offset, secret.end() - offset);
+            format!("{}{MARK}{}", &whole[..start], &whole[end..])
         });
         if n > 0 {
             text = replaced.into_owned();
@@ -151,6 +182,41 @@ mod tests {
                 r.text
             );
             assert!(r.count() >= 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn no_secret_of_the_corpus_survives_and_each_is_counted() {
+        for entry in warroom_testkit::secrets::CORPUS {
+            let r = redact(entry.line);
+            assert!(
+                !r.text.contains(entry.secret),
+                "{}: {:?} became {:?}",
+                entry.kind,
+                entry.line,
+                r.text
+            );
+            assert!(r.count() >= 1, "{}: nothing counted", entry.kind);
+            assert_eq!(redact(&r.text).text, r.text, "{}: not stable", entry.kind);
+        }
+    }
+
+    #[test]
+    fn the_value_goes_however_the_line_names_the_secret() {
+        for (line, kept) in [
+            (
+                "aws-secret-key: aws_secret_access_key = Zk3JwPq9Lr2Xv8",
+                "aws-secret-key: aws_secret_access_key = [REDACTED]",
+            ),
+            ("DB_PASSWORD: 'two words'", "DB_PASSWORD: '[REDACTED]'"),
+            (r#""passwd": "a b;c""#, r#""passwd": "[REDACTED]""#),
+            (
+                "label: client_secret: 'abcd1234'",
+                "label: client_secret: '[REDACTED]'",
+            ),
+            ("password=hunter22:extra", "password=[REDACTED]"),
+        ] {
+            assert_eq!(redact(line).text, kept, "{line}");
         }
     }
 

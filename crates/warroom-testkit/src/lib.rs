@@ -12,6 +12,7 @@
 
 mod anthropic;
 mod openai;
+pub mod secrets;
 mod sse;
 
 use std::sync::{Arc, Mutex, PoisonError};

@@ -27,7 +27,10 @@ pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
 /// `WARROOM_NOW_ANCHOR` when a parent process passed its clock on).
 pub fn clock() -> Result<Clock> {
     use warroom_app::{AppError, DRILL_ANCHOR_VAR, DRILL_START_VAR};
-    let Some(start) = std::env::var(DRILL_START_VAR).ok().filter(|v| !v.is_empty()) else {
+    let Some(start) = std::env::var(DRILL_START_VAR)
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
         return Ok(Clock::System);
     };
     let start = chrono::DateTime::parse_from_rfc3339(&start)
@@ -37,7 +40,10 @@ pub fn clock() -> Result<Clock> {
             ))
         })?
         .timestamp_millis();
-    match std::env::var(DRILL_ANCHOR_VAR).ok().filter(|v| !v.is_empty()) {
+    match std::env::var(DRILL_ANCHOR_VAR)
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
         None => Ok(Clock::drill(start)),
         Some(anchor) => {
             let anchor = anchor.parse().map_err(|_| {

@@ -65,6 +65,17 @@ pub fn message_result(r: &MessageResult) -> String {
     s
 }
 
+/// Tells the sender that secrets were taken out of what they sent.
+pub fn redacted_note(count: usize) -> Option<String> {
+    match count {
+        0 => None,
+        1 => Some("1 secret was redacted before the message was stored or typed".into()),
+        n => Some(format!(
+            "{n} secrets were redacted before the message was stored or typed"
+        )),
+    }
+}
+
 pub fn message_line(m: &MessageView) -> String {
     let kind = if m.kind == "message" {
         String::new()

@@ -8,7 +8,7 @@ use super::fail_if;
 use crate::cli::{AgentCommand, Format};
 use crate::commands::team::broadcast;
 use crate::input::read_message;
-use crate::output::{agent_cli, agent_state, json, message_line, message_result};
+use crate::output::{agent_cli, agent_state, json, message_line, message_result, redacted_note};
 
 pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
     match cmd {
@@ -19,6 +19,9 @@ pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
                 json(&result)?;
             } else {
                 println!("{}", message_result(&result));
+                if let Some(note) = redacted_note(result.redacted) {
+                    println!("{note}");
+                }
             }
             fail_if(!result.outcome.is_success())
         }

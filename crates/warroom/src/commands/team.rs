@@ -7,7 +7,7 @@ use super::fail_if;
 use crate::cli::TeamCommand;
 use crate::commands::deploy::print_deploy;
 use crate::input::read_message;
-use crate::output::{agent_cli, agent_state, json, local_time, message_result};
+use crate::output::{agent_cli, agent_state, json, local_time, message_result, redacted_note};
 
 pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
     match cmd {
@@ -98,6 +98,9 @@ pub fn broadcast(app: &App, team: &str, text: &str, as_json: bool) -> Result<()>
     } else {
         for r in &result.results {
             println!("{}", message_result(r));
+        }
+        if let Some(note) = redacted_note(result.redacted) {
+            println!("{note}");
         }
     }
     fail_if(!result.all_submitted())

@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -107,7 +107,8 @@ impl TestEnv {
             cmd.env(k, v);
         }
         if let Some((when, anchor)) = self.drill.lock().expect("drill lock").as_ref() {
-            cmd.env("WARROOM_NOW", when).env("WARROOM_NOW_ANCHOR", anchor);
+            cmd.env("WARROOM_NOW", when)
+                .env("WARROOM_NOW_ANCHOR", anchor);
         }
         cmd
     }
@@ -232,5 +233,44 @@ pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
             "timed out after {timeout:?} waiting for {what}"
         );
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A webhook receiver on 127.0.0.1 that keeps every body it is sent.
+pub struct Receiver {
+    pub url: String,
+    bodies: Arc<Mutex<Vec<String>>>,
+    server: Arc<tiny_http::Server>,
+}
+
+impl Receiver {
+    pub fn start() -> Self {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
+        let port = server.server_addr().to_ip().expect("ip").port();
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let (s, b) = (Arc::clone(&server), Arc::clone(&bodies));
+        std::thread::spawn(move || {
+            for mut request in s.incoming_requests() {
+                let mut body = String::new();
+                let _ = request.as_reader().read_to_string(&mut body);
+                b.lock().expect("lock").push(body);
+                let _ = request.respond(tiny_http::Response::from_string("ok"));
+            }
+        });
+        Self {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            bodies,
+            server,
+        }
+    }
+
+    pub fn bodies(&self) -> Vec<String> {
+        self.bodies.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.unblock();
     }
 }

@@ -4,12 +4,11 @@
 //! real webhook receiver on 127.0.0.1, the security gate, the report and the
 //! postmortem, with known secrets never leaving the log file.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::env::{Output, TestEnv, wait_until};
+use crate::env::{Output, Receiver, TestEnv, wait_until};
 
 const T0: &str = "2026-11-22T14:00:00Z";
 
@@ -18,45 +17,6 @@ const SECRETS: &[&str] = &[
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk",
     "AKIAIOSFODNN7EXAMPLE",
 ];
-
-/// A webhook receiver on 127.0.0.1 that keeps every body it is sent.
-struct Receiver {
-    url: String,
-    bodies: Arc<Mutex<Vec<String>>>,
-    server: Arc<tiny_http::Server>,
-}
-
-impl Receiver {
-    fn start() -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
-        let port = server.server_addr().to_ip().expect("ip").port();
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let (s, b) = (Arc::clone(&server), Arc::clone(&bodies));
-        std::thread::spawn(move || {
-            for mut request in s.incoming_requests() {
-                let mut body = String::new();
-                let _ = request.as_reader().read_to_string(&mut body);
-                b.lock().expect("lock").push(body);
-                let _ = request.respond(tiny_http::Response::from_string("ok"));
-            }
-        });
-        Self {
-            url: format!("http://127.0.0.1:{port}/hook"),
-            bodies,
-            server,
-        }
-    }
-
-    fn bodies(&self) -> Vec<String> {
-        self.bodies.lock().expect("lock").clone()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.server.unblock();
-    }
-}
 
 /// Runs on the drill clock set to `when`; every later command of the test
 /// keeps that clock until the next `at`.

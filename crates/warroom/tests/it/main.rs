@@ -7,6 +7,7 @@ mod incident;
 mod real_clis;
 mod real_supervisor;
 mod safety;
+mod secrets;
 mod seed;
 mod supervisor;
 mod surface;
