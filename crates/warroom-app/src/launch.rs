@@ -358,9 +358,6 @@ impl App {
             .tmux
             .new_session(&team.name, &self.spawn_spec(team, first), PANE_SIZE)?;
         let client = self.tmux.control(&team.name)?;
-        // new-session -e also set the session's environment: a window someone
-        // opens by hand must not speak as the first agent.
-        client.unset_environment("WARROOM_AGENT_ID")?;
         let mut panes = vec![(first, info)];
         for agent in &agents[1..] {
             panes.push((

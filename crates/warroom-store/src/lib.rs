@@ -7,6 +7,7 @@
 
 mod error;
 mod incidents;
+mod integrity;
 mod migrate;
 mod open;
 mod read;
@@ -16,6 +17,7 @@ mod write;
 
 pub use error::StoreError;
 pub use incidents::{AttachmentRecord, NotificationRecord, NotificationStatus, UpdateRecord};
+pub use integrity::{IntegrityCheck, IntegrityReport};
 pub use records::{
     AgentRecord, MessageKind, MessageRecord, NewAgent, NewMessage, NewTeam, TeamRecord,
 };
@@ -30,16 +32,31 @@ pub const DB_FILE: &str = "warroom.db";
 pub struct Store {
     conn: rusqlite::Connection,
     path: PathBuf,
+    /// Opened read-only because this user cannot write the store.
+    read_only: bool,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `data_dir`.
+    /// Opens the store in `data_dir`, creating the directory and a new store
+    /// only when no `warroom.db` exists there yet.
+    ///
+    /// An existing file that is not a store (empty, not SQLite, another
+    /// program's database) is refused with [`StoreError::NotAStore`] and left
+    /// untouched. A store this user can read but not write opens read-only
+    /// (see [`Store::is_read_only`]); its writes fail with
+    /// [`StoreError::ReadOnly`].
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         open::open(data_dir)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the store was opened read-only, because this user cannot
+    /// write to it or to its directory.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The schema version after migrations.

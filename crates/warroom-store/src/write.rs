@@ -24,14 +24,33 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        // Checked here, not left to SQLite, so the error names the file.
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+            }
+            .into());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+            .map_err(|e| write_error(&self.path, e))?;
         let mut tx = Tx { tx, at, actor };
         let value = f(&mut tx)?;
-        tx.tx.commit().map_err(StoreError::from)?;
+        tx.tx.commit().map_err(|e| write_error(&self.path, e))?;
         Ok(value)
+    }
+}
+
+/// Names the file when a store opened for writing can no longer be written
+/// (its permissions changed since, or its -wal or -shm is read-only).
+fn write_error(path: &std::path::Path, err: rusqlite::Error) -> StoreError {
+    if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+        StoreError::ReadOnly {
+            path: path.to_owned(),
+        }
+    } else {
+        err.into()
     }
 }
 

@@ -30,6 +30,7 @@ struct Shared {
 
 pub struct ControlClient {
     session: String,
+    server: Server,
     shared: Arc<Mutex<Shared>>,
     stdin: Mutex<Option<ChildStdin>>,
     child: Mutex<Child>,
@@ -43,6 +44,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl ControlClient {
     pub(crate) fn attach(server: &Server, session: &str) -> Result<Self, TmuxError> {
+        // Held until the first reply: the attach is then complete.
+        let turn = server.control_turn()?;
         let mut child = server
             .tmux()
             .args([
@@ -72,6 +75,7 @@ impl ControlClient {
         };
         let client = Self {
             session: session.to_owned(),
+            server: server.clone(),
             shared,
             stdin: Mutex::new(stdin),
             child: Mutex::new(child),
@@ -79,6 +83,7 @@ impl ControlClient {
         };
         // A round trip proves the attach worked before anyone relies on it.
         client.command(&["display-message", "-p", "#{session_id}"])?;
+        drop(turn);
         Ok(client)
     }
 
@@ -235,18 +240,13 @@ impl ControlClient {
         self.command(&["clear-history", "-t", pane.as_str()])
             .map(drop)
     }
-
-    /// Removes a variable from the session's environment (new panes stop
-    /// inheriting it; running panes keep theirs).
-    pub fn unset_environment(&self, name: &str) -> Result<(), TmuxError> {
-        let target = format!("={}", self.session);
-        self.command(&["set-environment", "-t", &target, "-u", name])
-            .map(drop)
-    }
 }
 
 impl Drop for ControlClient {
     fn drop(&mut self) {
+        // Detaching takes its turn too (see `Server::control_turn`); without
+        // one, a crash of tmux is likelier than a slower exit, so go on.
+        let _turn = self.server.control_turn().ok();
         // Closing stdin detaches the client; tmux then exits on its own.
         lock(&self.stdin).take();
         let mut child = lock(&self.child);

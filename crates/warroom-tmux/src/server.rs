@@ -1,5 +1,7 @@
 use std::ffi::OsStr;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -19,12 +21,19 @@ set -g base-index 0
 set -g exit-empty on
 ";
 
+/// What a new session's first window runs until its program, with its
+/// environment, replaces it.
+const PLACEHOLDER: &[&str] = &["sleep", "2147483647"];
+
 /// A tmux server reached through one socket. Plain invocations go through
 /// here; per-session work goes through `control`.
 #[derive(Debug, Clone)]
 pub struct Server {
     socket: Socket,
     config: PathBuf,
+    /// Taken while a control client attaches or detaches: tmux 3.3a
+    /// segfaults when many control clients come and go at once.
+    control_lock: PathBuf,
 }
 
 impl Server {
@@ -38,7 +47,30 @@ impl Server {
             std::fs::write(&tmp, SERVER_CONF)?;
             std::fs::rename(&tmp, &config)?;
         }
-        Ok(Self { socket, config })
+        let name: String = socket
+            .to_string()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let control_lock = state_dir.join(format!("control-{name}.lock"));
+        Ok(Self {
+            socket,
+            config,
+            control_lock,
+        })
+    }
+
+    /// Waits for this process's turn to attach or detach a control client
+    /// (every warroom process on this data directory takes turns); the turn
+    /// ends when the file is dropped.
+    pub(crate) fn control_turn(&self) -> Result<File, TmuxError> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&self.control_lock)?;
+        file.lock()?;
+        Ok(file)
     }
 
     pub fn socket(&self) -> &Socket {
@@ -82,7 +114,11 @@ impl Server {
     }
 
     /// Starts a detached session whose first window runs `spawn` (starting
-    /// the server if needed).
+    /// the server if needed). The environment never goes on a command line
+    /// (`ps` would show an API key for as long as the server lives, since the
+    /// server keeps the argv of the client that started it): the window
+    /// starts with a placeholder, and the program replaces it through a
+    /// control client, whose commands travel on a pipe.
     pub fn new_session(
         &self,
         session: &str,
@@ -102,15 +138,26 @@ impl Server {
             size.1.to_string(),
             "-c".into(),
             spawn.cwd.to_string_lossy().into_owned(),
+            "-P".into(),
+            "-F".into(),
+            PANE_FORMAT.into(),
+            "--".into(),
         ];
-        for (k, v) in &spawn.env {
-            args.push("-e".into());
-            args.push(format!("{k}={v}"));
+        if spawn.env.is_empty() {
+            args.extend(spawn.argv.iter().cloned());
+        } else {
+            args.extend(PLACEHOLDER.iter().map(|a| (*a).to_owned()));
         }
-        args.extend(["-P".into(), "-F".into(), PANE_FORMAT.into(), "--".into()]);
-        args.extend(spawn.argv.iter().cloned());
         let out = self.run(&args)?;
-        PaneInfo::parse("new-session", out.trim_end_matches('\n'))
+        let placeholder = PaneInfo::parse("new-session", out.trim_end_matches('\n'))?;
+        if spawn.env.is_empty() {
+            return Ok(placeholder);
+        }
+        let client = ControlClient::attach(self, session)?;
+        client.respawn(&placeholder.pane_id, spawn)?;
+        client
+            .pane(&placeholder.pane_id)?
+            .ok_or_else(|| TmuxError::Disconnected(format!("{session}'s first pane vanished")))
     }
 
     pub fn has_session(&self, session: &str) -> Result<bool, TmuxError> {

@@ -1,5 +1,7 @@
+mod bad_files;
 mod concurrency;
 mod projections;
+mod read_only;
 
 use std::path::Path;
 

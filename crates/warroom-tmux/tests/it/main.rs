@@ -2,6 +2,7 @@
 //! killed by its own socket when the test ends.
 
 mod control;
+mod hardening;
 mod quoting;
 mod sessions;
 

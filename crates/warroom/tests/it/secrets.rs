@@ -242,3 +242,60 @@ format = "jsonl"
     assert!(seen > 5, "only {seen} files checked");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every process's command line on this machine that holds `secret`.
+fn command_lines_holding(secret: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        if let Ok(bytes) = std::fs::read(entry.path().join("cmdline"))
+            && bytes.windows(secret.len()).any(|w| w == secret.as_bytes())
+        {
+            out.push(format!("{name}: {}", String::from_utf8_lossy(&bytes)));
+        }
+    }
+    out
+}
+
+#[test]
+fn api_keys_reach_the_agents_but_no_command_line() {
+    let mut env = TestEnv::start();
+    let key = format!(
+        "sk-ant-api03-never-on-a-command-line-{}",
+        std::process::id()
+    );
+    env.extra.push(("ANTHROPIC_API_KEY".into(), key.clone()));
+    let env = env.with_daemon();
+    env.deploy("keys", "2", "default");
+    env.wait_idle("keys");
+    env.ok(&["agent", "restart", "keys:1"]);
+    env.wait_idle("keys");
+    for agent in env
+        .json(&["agent", "list", "keys"])
+        .as_array()
+        .expect("agents")
+    {
+        let pid = agent["pid"].as_u64().expect("pid");
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
+        let wanted = format!("ANTHROPIC_API_KEY={key}");
+        assert!(
+            environ
+                .windows(wanted.len())
+                .any(|w| w == wanted.as_bytes()),
+            "{} did not get the key",
+            agent["target"]
+        );
+    }
+    let holders = command_lines_holding(&key);
+    assert!(holders.is_empty(), "{holders:?}");
+    let mut logged = Vec::new();
+    for (path, bytes, _) in files(&env.path("data")) {
+        if bytes.windows(key.len()).any(|w| w == key.as_bytes()) {
+            logged.push(path);
+        }
+    }
+    assert!(logged.is_empty(), "{logged:?}");
+}
