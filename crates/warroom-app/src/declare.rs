@@ -17,6 +17,14 @@ use crate::{App, AppError, DeployOptions};
 /// The largest log `--log` attaches; an incident's log excerpt, not an archive.
 pub const MAX_LOG_BYTES: usize = 10 * 1024 * 1024;
 
+/// What `incident edit` changes; `None` keeps it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IncidentEdit<'a> {
+    pub title: Option<&'a str>,
+    pub impact: Option<&'a str>,
+    pub domain: Option<&'a str>,
+}
+
 pub struct DeclareOptions<'a> {
     pub title: &'a str,
     pub impact: Option<&'a str>,
@@ -67,21 +75,7 @@ impl App {
         let explicit: Option<Severity> = options.severity.map(str::parse).transpose()?;
         let assessment = severity::assess_with_override(&impact, explicit);
         let domain = options.domain.map(|d| d.trim().to_ascii_lowercase());
-        let domain_spec = match &domain {
-            Some(d) => Some(self.config.domains.get(d).ok_or_else(|| {
-                AppError::bad_input(format!(
-                    "unknown domain {d:?}; known: {}",
-                    self.config
-                        .domains
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-                .hint("domains are configured under [domains.<name>] in warroom.toml")
-            })?),
-            None => None,
-        };
+        let domain_spec = domain.as_deref().map(|d| self.domain_spec(d)).transpose()?;
         if let Some(t) = options.team_type
             && !self.config.catalogue.team_types.contains_key(t)
         {
@@ -170,6 +164,103 @@ impl App {
                 .collect(),
             deploy,
         })
+    }
+
+    fn domain_spec(&self, domain: &str) -> Result<&crate::config::DomainSpec, AppError> {
+        self.config.domains.get(domain).ok_or_else(|| {
+            AppError::bad_input(format!(
+                "unknown domain {domain:?}; known: {}",
+                self.config
+                    .domains
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .hint("domains are configured under [domains.<name>] in warroom.toml")
+        })
+    }
+
+    /// `incident edit <id> [--title] [--impact] [--domain]`: describes an
+    /// incident after the fact (a quick-deploy's implicit one, or a first
+    /// guess), and assesses its severity again from the new impact, with the
+    /// rules' reasons recorded. A severity set by hand is kept; the rules'
+    /// verdict is recorded beside it.
+    pub fn edit_incident(
+        &self,
+        input: &str,
+        edit: &IncidentEdit<'_>,
+    ) -> Result<crate::IncidentView, AppError> {
+        let title = edit.title.map(|t| redact(t.trim()).text);
+        if title.as_deref().is_some_and(str::is_empty) {
+            return Err(AppError::bad_input("the title is empty"));
+        }
+        let impact = edit.impact.map(Impact::parse).transpose()?;
+        let domain = edit.domain.map(|d| d.trim().to_ascii_lowercase());
+        let domain_spec = domain.as_deref().map(|d| self.domain_spec(d)).transpose()?;
+        if title.is_none() && impact.is_none() && domain.is_none() {
+            return Err(AppError::bad_input(
+                "say what changes: --title, --impact or --domain",
+            ));
+        }
+        let (incident, ()) = self.change_incident(input, |incident, _, _, _| {
+            let mut changes = Vec::new();
+            let mut events = Vec::new();
+            if let Some(title) = &title {
+                changes.push(format!("title: {} -> {title}", incident.title));
+                incident.title = title.clone();
+            }
+            if let (Some(domain), Some(spec)) = (&domain, domain_spec) {
+                changes.push(format!(
+                    "domain: {} -> {domain}",
+                    incident.domain.as_deref().unwrap_or("none")
+                ));
+                incident.domain = Some(domain.clone());
+                for c in &spec.compliance {
+                    if !incident.compliance.iter().any(|k| k.eq_ignore_ascii_case(c)) {
+                        incident.compliance.push(c.clone());
+                    }
+                }
+                incident.security_review |= spec.security_review || !incident.compliance.is_empty();
+            }
+            if let Some(impact) = &impact {
+                changes.push(format!(
+                    "impact: {} -> {}",
+                    incident.impact.describe(),
+                    impact.describe()
+                ));
+                incident.impact = impact.clone();
+                incident.security_review |= impact.security || impact.data_loss;
+                let by_hand = incident.assessment.overridden_from.is_some();
+                let assessed = severity::assess(impact);
+                let from = incident.severity;
+                if by_hand {
+                    incident.assessment.reasons.push(format!(
+                        "re-assessed from the new impact: the rules give {} ({}); kept {from}, set by hand",
+                        assessed.severity,
+                        assessed.reasons.join("; ")
+                    ));
+                } else {
+                    incident.assessment = assessed.clone();
+                    if assessed.severity != from {
+                        incident.severity = assessed.severity;
+                        incident.policy = self.config.policy(assessed.severity)?.clone();
+                        events.push(IncidentEvent::SeverityChanged {
+                            from,
+                            to: assessed.severity,
+                            reason: format!(
+                                "re-assessed from the impact: {}",
+                                assessed.reasons.join("; ")
+                            ),
+                        });
+                    }
+                }
+                incident.implicit = false;
+            }
+            events.insert(0, IncidentEvent::IncidentEdited { changes });
+            Ok((events, ()))
+        })?;
+        self.view_of(incident.id)
     }
 
     fn new_incident(
@@ -294,7 +385,7 @@ impl App {
         Ok(roles)
     }
 
-    fn checklist_for(
+    pub(crate) fn checklist_for(
         &self,
         incident: &Incident,
         now: Millis,

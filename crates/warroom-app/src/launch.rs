@@ -11,7 +11,7 @@ use warroom_model::{AgentId, EventKind, IncidentEvent, MessageText, Milestone, S
 use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, Spawn};
 
-use crate::views::{DeployResult, LaunchedAgent};
+use crate::views::{DeployResult, IncidentLink, IncidentLinkKind, LaunchedAgent};
 use crate::{App, AppError, worktree};
 
 /// Every pane gets the same size, so screens read the same everywhere.
@@ -93,6 +93,18 @@ impl App {
         let project_dir = self.project_dir.to_string_lossy().into_owned();
         let socket = self.tmux.socket().to_string();
         let mut incident = self.incident_for_team(name.as_str(), options.incident)?;
+        let how = match (incident.id, options.incident) {
+            (0, _) => IncidentLinkKind::Created,
+            (_, Some(_)) => IncidentLinkKind::Named,
+            (_, None) => IncidentLinkKind::Joined,
+        };
+        // An implicit incident starts like a declared one: with its checklist.
+        let checklist = if incident.id == 0 {
+            let declared = incident.declared_at();
+            self.checklist_for(&incident, declared, &actor)?
+        } else {
+            Vec::new()
+        };
         let purpose = options
             .purpose
             .map(|p| warroom_model::redact::redact(p.trim()).text);
@@ -108,6 +120,12 @@ impl App {
             if incident.id == 0 {
                 incident = tx.create_incident(&incident, Some(team.id))?;
                 events.push(crate::declare::declared_event(&incident));
+                for draft in &checklist {
+                    let mut draft = draft.clone();
+                    draft.incident = incident.id;
+                    let todo = tx.create_todo(&draft)?;
+                    events.push(crate::incident::todo_added(&todo));
+                }
             }
             incident.team = Some(team.name.clone());
             events.push(IncidentEvent::TeamAssigned {
@@ -153,6 +171,13 @@ impl App {
             })?;
         }
         Ok(DeployResult {
+            incident: Some(IncidentLink {
+                id: incident.reference(),
+                title: incident.title.clone(),
+                severity: incident.severity.to_string(),
+                how,
+                implicit: incident.implicit,
+            }),
             team: team.name.clone(),
             tmux_socket: self.tmux.socket().to_string(),
             agents: launched,
@@ -199,6 +224,7 @@ impl App {
         let agent = self.stored_agent(agent.id)?;
         let launched = self.ready_and_brief(&client, &team, std::slice::from_ref(&agent), false)?;
         Ok(DeployResult {
+            incident: None,
             team: team.name.clone(),
             tmux_socket: self.tmux.socket().to_string(),
             agents: launched,

@@ -30,7 +30,7 @@ mod worktree;
 pub use app::{App, AppOptions, Clock, DRILL_ANCHOR_VAR, DRILL_START_VAR};
 pub use comms::UpdateInput;
 pub use config::Config;
-pub use declare::DeclareOptions;
+pub use declare::{DeclareOptions, IncidentEdit};
 pub use demo::{DemoOptions, DemoResult, DemoStep};
 pub use error::{AppError, ErrorKind};
 pub use incident_views::{
@@ -44,7 +44,7 @@ pub use report::{ReportData, render_incident_report};
 pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use todos::{TodoAdd, TodoChange};
 pub use views::{
-    AgentView, BroadcastResult, DeployResult, LaunchedAgent, MessageResult, MessageView,
-    RestartResult, TeamStatus, TeamView,
+    AgentView, BroadcastResult, DeployResult, IncidentLink, IncidentLinkKind, LaunchedAgent,
+    MessageResult, MessageView, RestartResult, TeamStatus, TeamView,
 };
 pub use warroom_tmux::Socket;

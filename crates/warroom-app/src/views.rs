@@ -95,10 +95,35 @@ impl LaunchedAgent {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DeployResult {
+    /// The incident a new team works on, and whether the deploy created it
+    /// (none when agents join a team).
+    pub incident: Option<IncidentLink>,
     pub team: String,
     pub tmux_socket: String,
     pub agents: Vec<LaunchedAgent>,
     pub elapsed_ms: i64,
+}
+
+/// How a deployed team came to its incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentLinkKind {
+    /// No incident was open without a team: the deploy declared one.
+    Created,
+    /// The only open incident without a team.
+    Joined,
+    /// The incident `--incident` named.
+    Named,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentLink {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub how: IncidentLinkKind,
+    /// Declared by the deploy, not assessed yet (`incident edit` does that).
+    pub implicit: bool,
 }
 
 impl DeployResult {

@@ -270,6 +270,18 @@ pub enum IncidentCommand {
         #[arg(long, value_name = "REASON")]
         force: Option<String>,
     },
+    /// Describe an incident after the fact (title, impact, domain); a new
+    /// impact re-assesses the severity, with the rules' reasons recorded.
+    Edit {
+        incident: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// users=N,revenue_per_min=N,availability=down|degraded,data_loss,security
+        #[arg(long, value_name = "IMPACT")]
+        impact: Option<String>,
+        #[arg(long)]
+        domain: Option<String>,
+    },
     /// Re-assess the severity; its policy applies from now.
     Severity {
         incident: String,

@@ -31,6 +31,10 @@ pub enum IncidentEvent {
     TeamAssigned {
         team: String,
     },
+    /// `incident edit`: what changed, in words ("title: a -> b").
+    IncidentEdited {
+        changes: Vec<String>,
+    },
     PhaseChanged {
         from: Phase,
         to: Phase,
@@ -123,6 +127,7 @@ impl IncidentEvent {
             Self::IncidentDeclared { .. } => "incident-declared",
             Self::SeverityChanged { .. } => "severity-changed",
             Self::TeamAssigned { .. } => "team-assigned",
+            Self::IncidentEdited { .. } => "incident-edited",
             Self::PhaseChanged { .. } => "phase-changed",
             Self::MilestoneSet { .. } => "milestone-set",
             Self::LogAttached { .. } => "log-attached",
@@ -158,6 +163,7 @@ impl IncidentEvent {
                 format!("severity {from} -> {to}: {reason}")
             }
             Self::TeamAssigned { team } => format!("team {team} assigned"),
+            Self::IncidentEdited { changes } => format!("edited: {}", changes.join("; ")),
             Self::PhaseChanged {
                 from,
                 to,

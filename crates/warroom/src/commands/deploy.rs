@@ -2,7 +2,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use warroom_agents::sim::{self, Scenario, SimOptions};
-use warroom_app::{App, DemoOptions, DemoStep, DeployOptions, DeployResult};
+use warroom_app::{
+    App, DemoOptions, DemoStep, DeployOptions, DeployResult, IncidentLink, IncidentLinkKind,
+};
 
 use super::fail_if;
 use crate::cli::{Cli, Demo, QuickDeploy, SimAgent};
@@ -46,6 +48,9 @@ pub fn print_deploy(result: &DeployResult, what: &str) {
         result.tmux_socket,
         result.elapsed_ms as f64 / 1000.0
     );
+    if let Some(link) = &result.incident {
+        println!("{}", incident_line(link));
+    }
     for a in &result.agents {
         let status = match (&a.ready_ms, &a.briefing) {
             (Some(ms), Some(b)) => format!(
@@ -194,4 +199,23 @@ pub fn sim_agent(cli: &Cli, args: &SimAgent) -> Result<()> {
         warroom_exe: std::env::current_exe().context("finding the warroom binary")?,
     })
     .context("the simulated agent's terminal")
+}
+
+/// Which incident a deployed team works on, and how it came to it.
+fn incident_line(link: &IncidentLink) -> String {
+    match link.how {
+        IncidentLinkKind::Created => format!(
+            "Incident {id} declared for this team: {sev} until triaged, with its checklist (warroom todo list {id}).\n  Describe it: warroom incident edit {id} --title \"...\" --impact users=N --domain auth",
+            id = link.id,
+            sev = link.severity
+        ),
+        IncidentLinkKind::Joined => format!(
+            "Joined incident {} \"{}\" ({}), the only open incident without a team.",
+            link.id, link.title, link.severity
+        ),
+        IncidentLinkKind::Named => format!(
+            "Working on incident {} \"{}\" ({}).",
+            link.id, link.title, link.severity
+        ),
+    }
 }

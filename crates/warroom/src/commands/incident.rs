@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::Result;
 use warroom_app::{
-    App, AppError, DeclareOptions, DeployOptions, DocFormat, IncidentView, TodoAdd, TodoChange,
-    TodoView, UpdateInput,
+    App, AppError, DeclareOptions, DeployOptions, DocFormat, IncidentEdit, IncidentView, TodoAdd,
+    TodoChange, TodoView, UpdateInput,
 };
 use warroom_model::Millis;
 use warroom_model::span::human;
@@ -168,6 +168,29 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                 as_json,
                 &format!("{} is now {}", view.id, view.severity),
             )
+        }
+        IncidentCommand::Edit {
+            incident,
+            title,
+            impact,
+            domain,
+        } => {
+            let view = app.edit_incident(
+                incident,
+                &IncidentEdit {
+                    title: title.as_deref(),
+                    impact: impact.as_deref(),
+                    domain: domain.as_deref(),
+                },
+            )?;
+            let headline = format!(
+                "{} \"{}\": {}, {}",
+                view.id,
+                view.title,
+                view.severity,
+                view.reasons.last().map(String::as_str).unwrap_or_default()
+            );
+            show(&view, as_json, &headline)
         }
         IncidentCommand::Close { incident, force } => {
             let view = app.close_incident(incident, force.as_deref())?;

@@ -3,6 +3,7 @@
 //! Claude Code and Codex driven by a scripted model endpoint on 127.0.0.1.
 
 mod env;
+mod implicit;
 mod incident;
 mod real_clis;
 mod real_supervisor;
