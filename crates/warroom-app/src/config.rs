@@ -189,6 +189,11 @@ impl Config {
                 "[policies.{key}] names no severity (use sev1 to sev4)"
             ));
         }
+        if let Some((key, _)) = self.policies.iter().find(|(_, p)| p.team_size == 0) {
+            return Err(format!(
+                "[policies.{key}] team_size = 0: a response needs at least one agent"
+            ));
+        }
         for name in ["normal", "emergency"] {
             if !self.supervision.contains_key(name) {
                 return Err(format!("no [supervision.{name}] policy"));
@@ -330,5 +335,14 @@ mod tests {
         std::fs::write(&file, "default_agnet = \"sim\"\n").expect("write");
         let err = Config::load(&[file]).expect_err("unknown key");
         assert!(err.to_string().contains("default_agnet"), "{err}");
+    }
+
+    #[test]
+    fn a_policy_with_no_agents_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("warroom.toml");
+        std::fs::write(&file, "[policies.sev2]\nteam_size = 0\n").expect("write");
+        let err = Config::load(&[file]).expect_err("team_size 0");
+        assert!(err.to_string().contains("team_size = 0"), "{err}");
     }
 }

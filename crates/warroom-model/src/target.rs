@@ -25,17 +25,34 @@ pub enum TargetError {
         "target {0:?} names no agent: write team:window (auth-hotfix:0), team:role (auth-hotfix:pm) or an agent id (ag-7)"
     )]
     Unrecognised(String),
+    #[error("target {0:?} has spaces around it; write it without them, as auth-hotfix:0")]
+    Spaces(String),
+    #[error("target {0:?} has a window number with a leading zero; write {1}")]
+    LeadingZero(String, String),
 }
 
 impl Target {
+    /// Strict: a target that could mean two things (` t:0`, `t:01`) is
+    /// refused rather than guessed, since a message must never reach the
+    /// wrong pane.
     pub fn parse(input: &str) -> Result<Self, TargetError> {
-        let input = input.trim();
+        if input.trim() != input {
+            return Err(TargetError::Spaces(input.to_owned()));
+        }
         if let Some((team, selector)) = input.split_once(':') {
             let team = TeamName::new(team)?;
             if selector.is_empty() {
                 return Err(TargetError::EmptySelector(input.to_owned()));
             }
             if selector.bytes().all(|b| b.is_ascii_digit()) {
+                if selector.len() > 1 && selector.starts_with('0') {
+                    let plain = selector.trim_start_matches('0');
+                    let plain = if plain.is_empty() { "0" } else { plain };
+                    return Err(TargetError::LeadingZero(
+                        input.to_owned(),
+                        format!("{team}:{plain}"),
+                    ));
+                }
                 let window = selector
                     .parse()
                     .map_err(|_| TargetError::Unrecognised(input.to_owned()))?;
@@ -115,8 +132,22 @@ mod tests {
             "%3",
             "auth-hotfix:0:1",
             "",
+            " t:0",
+            "t:0 ",
+            "t:01",
+            "t:00",
+            " ag-3",
         ] {
             assert!(Target::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn ambiguous_targets_say_how_to_write_them() {
+        assert_eq!(
+            Target::parse("t:01").map_err(|e| e.to_string()),
+            Err("target \"t:01\" has a window number with a leading zero; write t:1".into())
+        );
+        assert!(matches!(Target::parse(" t:0"), Err(TargetError::Spaces(_))));
     }
 }
