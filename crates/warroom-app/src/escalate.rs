@@ -15,8 +15,11 @@ use warroom_store::{AgentRecord, StoreError, TeamRecord, Tx};
 use crate::{App, AppError};
 
 /// How long a notification may sit in 'sending' before another process
-/// takes it over (its sender died).
+/// takes it over (its sender died), when its channel is gone from the
+/// configuration.
 const STALE_SENDING_MS: i64 = 120_000;
+/// Beyond a channel's longest delivery: the sender's own bookkeeping.
+const LEASE_MARGIN_MS: i64 = 2_000;
 
 /// A message for an agent, decided in the transaction and sent after it.
 enum Nudge {
@@ -166,6 +169,7 @@ impl App {
                 "phase": incident.phase,
                 "text": text,
             }),
+            idempotency_key: None,
         };
         tx.queue_notification(
             incident.id,
@@ -185,13 +189,29 @@ impl App {
         }
         let notifier = Notifier::new().map_err(|e| AppError::failed(e.to_string()))?;
         for record in pending {
-            let claimed = self.write("warroom", |tx| {
-                Ok(tx.claim_notification(record.id, STALE_SENDING_MS)?)
-            })?;
+            // A sender that held it longer than a delivery can take has died;
+            // only then may another send it again (with the same key).
+            let lease = self
+                .config
+                .channel(&record.channel)
+                .map_or(STALE_SENDING_MS, |c| {
+                    i64::try_from(c.longest_delivery_ms())
+                        .unwrap_or(i64::MAX)
+                        .saturating_add(LEASE_MARGIN_MS)
+                });
+            let claimed =
+                self.write("warroom", |tx| Ok(tx.claim_notification(record.id, lease)?))?;
             if !claimed {
                 continue;
             }
-            let payload: Result<Payload, _> = serde_json::from_str(&record.payload);
+            let payload: Result<Payload, _> =
+                serde_json::from_str(&record.payload).map(|p: Payload| Payload {
+                    idempotency_key: Some(format!(
+                        "warroom:{}:{}:{}",
+                        record.created_at, record.incident_id, record.id
+                    )),
+                    ..p
+                });
             let (sent, attempts, error) = match (payload, self.config.channel(&record.channel)) {
                 (Ok(payload), Some(channel)) => {
                     let d = notifier.deliver(channel, &payload);

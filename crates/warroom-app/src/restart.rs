@@ -69,6 +69,9 @@ impl App {
         } else {
             None
         };
+        if context.as_ref().is_some_and(|c| c.outcome.is_success()) {
+            self.deliver_held(team, agent.id)?;
+        }
         Ok(RestartResult {
             agent: self.agent_view(team, &agent),
             old_pid,

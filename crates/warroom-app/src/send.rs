@@ -6,7 +6,7 @@ use std::time::Duration;
 use std::os::unix::process::CommandExt;
 use warroom_agents::{DeliveryOptions, deliver};
 
-use warroom_model::{Envelope, EventKind, MessageText, Outcome, Sender, Transport};
+use warroom_model::{AgentId, Envelope, EventKind, MessageText, Outcome, Sender, Transport};
 use warroom_store::{AgentRecord, MessageKind, NewMessage, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId};
 
@@ -242,6 +242,23 @@ impl App {
         }
         let body = MessageText::new(&message.body)?;
         let client = self.control(&team)?;
+        // A nudge or an escalation for an agent that is down waits for it:
+        // typed into a dead pane it would be lost, and the restored context
+        // replays only the last few messages.
+        let pane = crate::launch::pane_of(&agent)?;
+        if client.pane(&pane)?.is_none_or(|p| p.dead) {
+            return Ok(MessageResult {
+                message_id,
+                to: self.agent_view(&team, &agent),
+                outcome: Outcome::Pending,
+                transport: Transport::for_text(body.as_str(), 0),
+                detail: Some(format!(
+                    "held: {} is down; it gets this when it is back",
+                    agent.id
+                )),
+                redacted: body.redacted(),
+            });
+        }
         let options = self.delivery_options();
         self.deliver_recorded(
             &client,
@@ -252,6 +269,28 @@ impl App {
             &body,
             &options,
         )
+    }
+
+    /// Delivers, oldest first, the messages held for an agent while it was
+    /// down (it is back: restarted, briefed). Each is delivered once: the
+    /// agent's lock and the message's pending outcome see to that.
+    pub(crate) fn deliver_held(&self, team: &TeamRecord, agent: AgentId) -> Result<(), AppError> {
+        let held: Vec<i64> = self
+            .store()
+            .messages(team.id, 0)?
+            .into_iter()
+            .filter(|m| m.recipient == agent && m.outcome == Outcome::Pending)
+            .map(|m| m.id)
+            .collect();
+        for id in held {
+            match self.deliver_queued(id) {
+                Ok(_) => {}
+                // Delivered meanwhile by its own background process.
+                Err(AppError::BadInput { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Types a recorded message into the agent's pane and records how it

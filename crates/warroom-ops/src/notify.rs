@@ -92,6 +92,12 @@ pub struct Payload {
     pub subject: String,
     pub text: String,
     pub data: serde_json::Value,
+    /// The same for every attempt and every sender of this one notification
+    /// (an `Idempotency-Key` header, and a field of the JSON and file
+    /// forms), so a receiver can drop a repeat sent after a sender died
+    /// between sending and recording it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// How a delivery went.
@@ -102,6 +108,18 @@ pub struct Delivery {
 }
 
 impl ChannelSpec {
+    /// The longest one delivery may take with all its retries: a sender
+    /// holding a notification longer than this has died.
+    pub fn longest_delivery_ms(&self) -> u64 {
+        let attempts = u64::from(self.retries) + 1;
+        let backoff: u64 = (0..self.retries)
+            .map(|i| self.backoff_ms.saturating_mul(1 << i.min(10)))
+            .sum();
+        attempts
+            .saturating_mul(self.timeout_secs.saturating_mul(1000))
+            .saturating_add(backoff)
+    }
+
     pub fn validate(&self) -> Result<(), NotifyError> {
         let problem = |p: &str| NotifyError::Config {
             name: self.name.clone(),
@@ -168,20 +186,33 @@ impl Notifier {
     }
 
     fn attempt(&self, channel: &ChannelSpec, payload: &Payload) -> Result<(), NotifyError> {
+        let key = payload.idempotency_key.as_deref();
         match channel.kind {
-            ChannelKind::Slack => self.post(channel, &serde_json::json!({ "text": payload.text })),
-            ChannelKind::Webhook => self.post(channel, &payload.data),
+            // Slack's own fields only: the key travels in the header.
+            ChannelKind::Slack => {
+                self.post(channel, &serde_json::json!({ "text": payload.text }), key)
+            }
+            ChannelKind::Webhook => self.post(channel, &keyed(&payload.data, key), key),
             ChannelKind::File => append(channel, payload),
         }
     }
 
-    fn post(&self, channel: &ChannelSpec, body: &serde_json::Value) -> Result<(), NotifyError> {
+    fn post(
+        &self,
+        channel: &ChannelSpec,
+        body: &serde_json::Value,
+        key: Option<&str>,
+    ) -> Result<(), NotifyError> {
         let url = channel.url.as_deref().unwrap_or_default();
-        let response = self
+        let mut request = self
             .client
             .post(url)
             .timeout(Duration::from_secs(channel.timeout_secs))
-            .json(body)
+            .json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request
             .send()
             .map_err(|e| NotifyError::Http(error_chain(&e)))?;
         let status = response.status();
@@ -195,6 +226,15 @@ impl Notifier {
             body,
         })
     }
+}
+
+/// The JSON form with its idempotency key as a field.
+fn keyed(data: &serde_json::Value, key: Option<&str>) -> serde_json::Value {
+    let mut data = data.clone();
+    if let (Some(key), Some(map)) = (key, data.as_object_mut()) {
+        map.insert("idempotency_key".into(), key.into());
+    }
+    data
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -217,7 +257,8 @@ fn append(channel: &ChannelSpec, payload: &Payload) -> Result<(), NotifyError> {
     let entry = match channel.format {
         FileFormat::Text => format!("=== {}\n{}\n", payload.subject, payload.text.trim_end()),
         FileFormat::Jsonl => {
-            let mut line = serde_json::to_string(&payload.data).map_err(|e| err(e.into()))?;
+            let data = keyed(&payload.data, payload.idempotency_key.as_deref());
+            let mut line = serde_json::to_string(&data).map_err(|e| err(e.into()))?;
             line.push('\n');
             line
         }

@@ -280,6 +280,7 @@ impl App {
                 .map(|t| format!("{}:{}", t.id, t.status))
                 .collect::<Vec<_>>()
                 .join(","),
+            restarts: agent.restarts,
         };
         let mut after = before.clone();
         let actions = decide(policy, &mut after, &seen, now);

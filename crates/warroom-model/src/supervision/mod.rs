@@ -77,6 +77,21 @@ pub struct Seen {
     /// Changes whenever any of its open todos changes (done, claimed,
     /// status), so a stall is "the same todos, untouched".
     pub todos_signature: String,
+    /// How many times the agent was restarted, by anyone (its record's
+    /// counter): tells whether a decided restart was carried out.
+    pub restarts: u32,
+}
+
+/// A restart decided and recorded, not yet seen carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRestart {
+    pub attempt: u32,
+    /// The agent's restart counter when it was decided.
+    pub from_count: u32,
+    /// Decided again once already (a supervisor died before carrying it
+    /// out); a second miss counts as a failed attempt.
+    #[serde(default)]
+    pub reissued: bool,
 }
 
 /// What was already done for one agent. Persisted with each action.
@@ -88,6 +103,12 @@ pub struct Watch {
     /// Too many restarts: left alone until a person restarts it.
     #[serde(default)]
     pub failed: bool,
+    /// The last restart decided, until the agent's counter shows it done.
+    /// A supervisor killed between deciding and restarting leaves it here,
+    /// and the next carries out that same restart instead of counting a
+    /// second one.
+    #[serde(default)]
+    pub pending_restart: Option<PendingRestart>,
     pub parked_until: Option<Millis>,
     /// The rate-limit episode (its `since`) already parked.
     pub parked_episode: Option<Millis>,
@@ -195,10 +216,26 @@ pub fn decide(
     if seen.condition != Condition::RateLimited {
         watch.parked_until = None;
     }
+    if watch
+        .pending_restart
+        .is_some_and(|p| seen.restarts > p.from_count)
+    {
+        watch.pending_restart = None;
+    }
     match seen.condition {
         Condition::Gone => {
             if watch.failed {
                 return actions;
+            }
+            if let Some(pending) = watch.pending_restart.as_mut() {
+                if !pending.reissued {
+                    pending.reissued = true;
+                    actions.push(Action::Restart {
+                        attempt: pending.attempt,
+                    });
+                    return actions;
+                }
+                watch.pending_restart = None;
             }
             let window_start = now - policy.restart_window.millis();
             watch.restarts.retain(|at| *at > window_start);
@@ -215,6 +252,11 @@ pub fn decide(
                 .map_or(0, |s| s.millis());
             if now >= seen.since + wait {
                 watch.restarts.push(now);
+                watch.pending_restart = Some(PendingRestart {
+                    attempt: done + 1,
+                    from_count: seen.restarts,
+                    reissued: false,
+                });
                 actions.push(Action::Restart { attempt: done + 1 });
             }
         }

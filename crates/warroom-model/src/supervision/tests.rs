@@ -25,6 +25,15 @@ fn seen(condition: Condition, since: Millis) -> Seen {
         reset_at: None,
         open_todos: 0,
         todos_signature: String::new(),
+        restarts: 0,
+    }
+}
+
+/// Gone, after the agent was restarted `restarts` times in all.
+fn gone(since: Millis, restarts: u32) -> Seen {
+    Seen {
+        restarts,
+        ..seen(Condition::Gone, since)
     }
 }
 
@@ -33,26 +42,59 @@ fn a_gone_agent_is_restarted_with_backoff_then_given_up() {
     let p = policy();
     let mut w = Watch::default();
     assert_eq!(
-        decide(&p, &mut w, &seen(Condition::Gone, 1_000), 1_000),
+        decide(&p, &mut w, &gone(1_000, 0), 1_000),
         vec![Action::Restart { attempt: 1 }]
     );
     // It died again at 5 s: the second restart waits 2 s.
-    assert!(decide(&p, &mut w, &seen(Condition::Gone, 5_000), 6_000).is_empty());
+    assert!(decide(&p, &mut w, &gone(5_000, 1), 6_000).is_empty());
     assert_eq!(
-        decide(&p, &mut w, &seen(Condition::Gone, 5_000), 7_000),
+        decide(&p, &mut w, &gone(5_000, 1), 7_000),
         vec![Action::Restart { attempt: 2 }]
     );
     assert_eq!(
-        decide(&p, &mut w, &seen(Condition::Gone, 8_000), 18_000),
+        decide(&p, &mut w, &gone(8_000, 2), 18_000),
         vec![Action::Restart { attempt: 3 }]
     );
     assert_eq!(
-        decide(&p, &mut w, &seen(Condition::Gone, 20_000), 40_000),
+        decide(&p, &mut w, &gone(20_000, 3), 40_000),
         vec![Action::GiveUp { restarts: 3 }]
     );
     assert!(w.failed);
     // Failed stays failed: no further restarts, no second call.
-    assert!(decide(&p, &mut w, &seen(Condition::Gone, 20_000), 900_000).is_empty());
+    assert!(decide(&p, &mut w, &gone(20_000, 3), 900_000).is_empty());
+}
+
+#[test]
+fn a_restart_decided_by_a_supervisor_that_died_is_carried_out_once_not_counted_twice() {
+    let p = policy();
+    let mut w = Watch::default();
+    assert_eq!(
+        decide(&p, &mut w, &gone(1_000, 0), 1_000),
+        vec![Action::Restart { attempt: 1 }]
+    );
+    // The supervisor died before restarting: the next one sees it still
+    // gone, its counter unchanged, and carries out that same restart.
+    assert_eq!(
+        decide(&p, &mut w, &gone(1_000, 0), 3_000),
+        vec![Action::Restart { attempt: 1 }]
+    );
+    assert_eq!(w.restarts.len(), 1);
+    // Done this time; it crashes twice more and is restarted each time.
+    assert_eq!(
+        decide(&p, &mut w, &gone(5_000, 1), 7_000),
+        vec![Action::Restart { attempt: 2 }]
+    );
+    assert_eq!(
+        decide(&p, &mut w, &gone(8_000, 2), 18_000),
+        vec![Action::Restart { attempt: 3 }]
+    );
+    assert!(!w.failed, "three real crashes within max_restarts = 3");
+    // A restart that fails twice in a row counts as an attempt after all.
+    assert!(decide(&p, &mut w, &gone(8_000, 2), 19_000).len() == 1);
+    assert_eq!(
+        decide(&p, &mut w, &gone(8_000, 2), 40_000),
+        vec![Action::GiveUp { restarts: 3 }]
+    );
 }
 
 #[test]

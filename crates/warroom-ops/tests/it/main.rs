@@ -10,6 +10,8 @@ use std::thread::JoinHandle;
 pub struct Receiver {
     pub url: String,
     pub received: Arc<Mutex<Vec<(String, String)>>>,
+    /// The `Idempotency-Key` headers received, in order.
+    pub keys: Arc<Mutex<Vec<String>>>,
     server: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
 }
@@ -19,21 +21,28 @@ impl Receiver {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
         let port = server.server_addr().to_ip().expect("ip").port();
         let received = Arc::new(Mutex::new(Vec::new()));
+        let keys = Arc::new(Mutex::new(Vec::new()));
         let mut script = statuses.to_vec();
         script.reverse();
         let thread = {
             let server = Arc::clone(&server);
             let received = Arc::clone(&received);
+            let keys = Arc::clone(&keys);
             std::thread::spawn(move || {
                 for mut request in server.incoming_requests() {
                     let mut body = String::new();
                     let _ = request.as_reader().read_to_string(&mut body);
-                    let ct = request
-                        .headers()
-                        .iter()
-                        .find(|h| h.field.equiv("Content-Type"))
-                        .map(|h| h.value.to_string())
-                        .unwrap_or_default();
+                    let header = |name: &'static str| {
+                        request
+                            .headers()
+                            .iter()
+                            .find(|h| h.field.equiv(name))
+                            .map(|h| h.value.to_string())
+                    };
+                    let ct = header("Content-Type").unwrap_or_default();
+                    if let Some(key) = header("Idempotency-Key") {
+                        keys.lock().expect("lock").push(key);
+                    }
                     received.lock().expect("lock").push((ct, body));
                     let status = script.pop().unwrap_or(200);
                     let _ = request
@@ -44,6 +53,7 @@ impl Receiver {
         Self {
             url: format!("http://127.0.0.1:{port}/hook"),
             received,
+            keys,
             server,
             thread: Some(thread),
         }

@@ -21,7 +21,51 @@ fn payload() -> Payload {
         subject: "INC-1 update".into(),
         text: "[SEV1] INC-1 INVESTIGATING — Auth returns 500".into(),
         data: serde_json::json!({"incident": "INC-1", "status": "investigating"}),
+        idempotency_key: None,
     }
+}
+
+#[test]
+fn every_attempt_carries_the_same_idempotency_key_in_a_header_and_a_field() {
+    let rx = Receiver::start(&[500]);
+    let keyed = Payload {
+        idempotency_key: Some("warroom:1795000000000:1:7".into()),
+        ..payload()
+    };
+    let d = Notifier::new()
+        .expect("client")
+        .deliver(&channel(ChannelKind::Webhook, Some(rx.url.clone())), &keyed);
+    assert!(d.result.is_ok(), "{:?}", d.result);
+    assert_eq!(
+        *rx.keys.lock().expect("lock"),
+        ["warroom:1795000000000:1:7", "warroom:1795000000000:1:7"]
+    );
+    for body in rx.bodies() {
+        assert_eq!(body["idempotency_key"], "warroom:1795000000000:1:7");
+    }
+    let slack = Receiver::start(&[]);
+    Notifier::new()
+        .expect("client")
+        .deliver(
+            &channel(ChannelKind::Slack, Some(slack.url.clone())),
+            &keyed,
+        )
+        .result
+        .expect("sent");
+    assert_eq!(slack.keys.lock().expect("lock").len(), 1);
+    assert_eq!(
+        slack.bodies(),
+        [serde_json::json!({"text": "[SEV1] INC-1 INVESTIGATING — Auth returns 500"})]
+    );
+}
+
+#[test]
+fn the_longest_delivery_counts_every_attempt_and_backoff() {
+    // 4 attempts of 5 s, and waits of 10, 20 and 40 ms between them.
+    assert_eq!(
+        channel(ChannelKind::Webhook, None).longest_delivery_ms(),
+        20_070
+    );
 }
 
 #[test]
