@@ -88,6 +88,11 @@ pub struct ProfileSpec {
     /// gate in the agent's directory.
     #[serde(default)]
     pub seed: Vec<SeedSpec>,
+    /// Opt-in: approve the API key in warroom's environment for this CLI
+    /// before launch (seeds marked `when = "approve_api_key"`), instead of
+    /// the CLI asking a person about a key it has never seen.
+    #[serde(default)]
+    pub approve_api_key: bool,
     /// Whether warroom's tests drive this CLI end to end (`end-to-end`),
     /// classify its real screens only (`screens`), or neither.
     #[serde(default)]
@@ -212,6 +217,7 @@ pub struct AgentProfile {
     pub hooks: HookProtocol,
     pub env: BTreeMap<String, String>,
     pub seed: Vec<SeedSpec>,
+    pub approve_api_key: bool,
     pub verified: Verified,
     pub screen: ScreenPatterns,
 }
@@ -249,6 +255,7 @@ impl AgentProfile {
             hooks: spec.hooks,
             env: spec.env.clone(),
             seed: spec.seed.clone(),
+            approve_api_key: spec.approve_api_key,
             verified: spec.verified,
             screen: ScreenPatterns::compile(name, &spec.screen)?,
         })

@@ -28,9 +28,22 @@ pub struct SeedSpec {
     pub file: Vec<String>,
     pub format: SeedFormat,
     /// A document in `format`, merged key by key into the file. `{dir}` in
-    /// a key or a string stands for the agent's directory.
+    /// a key or a string stands for the agent's directory; a string that is
+    /// exactly `{key_tail:VAR}` for the last 20 characters of the agent's
+    /// `VAR` (how Claude Code remembers an approved API key), and the seed
+    /// is skipped when `VAR` is unset.
     pub merge: String,
+    /// An opt-in this seed needs (`approve_api_key`): it changes what the
+    /// CLI would otherwise ask a person, so it runs only when configured.
+    #[serde(default)]
+    pub when: Option<String>,
 }
+
+/// The one opt-in a seed may need.
+pub const APPROVE_API_KEY: &str = "approve_api_key";
+
+/// How many characters of a key Claude Code keeps to remember its approval.
+const KEY_TAIL_CHARS: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -45,10 +58,26 @@ impl SeedSpec {
         if self.file.is_empty() {
             return Err("a seed names no file".into());
         }
+        if let Some(when) = self.when.as_deref().filter(|w| *w != APPROVE_API_KEY) {
+            return Err(format!(
+                "a seed's when = {when:?} is unknown (known: {APPROVE_API_KEY})"
+            ));
+        }
         self.document("/x").map(|_| ())
     }
 
     fn document(&self, dir: &str) -> Result<Value, String> {
+        self.document_with(dir, &|_| Some("x".repeat(KEY_TAIL_CHARS)))
+            .map(|d| d.unwrap_or(Value::Null))
+    }
+
+    /// The document for `dir`, or `None` when a `{key_tail:VAR}` names an
+    /// unset variable.
+    fn document_with(
+        &self,
+        dir: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Value>, String> {
         let parsed: Value = match self.format {
             SeedFormat::Json => serde_json::from_str(&self.merge).map_err(|e| e.to_string())?,
             SeedFormat::Toml => {
@@ -56,7 +85,18 @@ impl SeedSpec {
                 serde_json::to_value(t).map_err(|e| e.to_string())?
             }
         };
-        Ok(substitute(parsed, dir))
+        let mut missing = false;
+        let value = substitute(parsed, dir, &mut |var| {
+            let tail = env(var).filter(|v| !v.is_empty()).map(|v| {
+                let chars: Vec<char> = v.chars().collect();
+                chars[chars.len().saturating_sub(KEY_TAIL_CHARS)..]
+                    .iter()
+                    .collect()
+            });
+            missing |= tail.is_none();
+            tail.unwrap_or_default()
+        });
+        Ok((!missing).then_some(value))
     }
 
     /// The file this seed writes, given how the agent's environment reads.
@@ -78,7 +118,12 @@ impl SeedSpec {
             path: path.clone(),
             message,
         };
-        let patch = self.document(&dir.to_string_lossy()).map_err(fail)?;
+        let Some(patch) = self
+            .document_with(&dir.to_string_lossy(), env)
+            .map_err(fail)?
+        else {
+            return Ok(path);
+        };
         let current = match std::fs::read_to_string(&path) {
             Ok(text) if text.trim().is_empty() => Value::Object(Map::new()),
             Ok(text) => match self.format {
@@ -142,27 +187,45 @@ fn expand(candidate: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<PathB
     Some(PathBuf::from(out))
 }
 
-fn substitute(value: Value, dir: &str) -> Value {
+fn substitute(value: Value, dir: &str, key_tail: &mut dyn FnMut(&str) -> String) -> Value {
     match value {
-        Value::String(s) => Value::String(s.replace("{dir}", dir)),
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| substitute(v, dir)).collect())
-        }
+        Value::String(s) => match s
+            .strip_prefix("{key_tail:")
+            .and_then(|r| r.strip_suffix('}'))
+        {
+            Some(var) => Value::String(key_tail(var)),
+            None => Value::String(s.replace("{dir}", dir)),
+        },
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| substitute(v, dir, key_tail))
+                .collect(),
+        ),
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .map(|(k, v)| (k.replace("{dir}", dir), substitute(v, dir)))
+                .map(|(k, v)| (k.replace("{dir}", dir), substitute(v, dir, key_tail)))
                 .collect(),
         ),
         other => other,
     }
 }
 
-/// Objects merge key by key; anything else in the patch replaces.
+/// Objects merge key by key, arrays gain the items they lack (an approval
+/// list keeps the engineer's own entries); anything else in the patch
+/// replaces.
 fn merge(into: &mut Value, patch: Value) {
     match (into, patch) {
         (Value::Object(target), Value::Object(patch)) => {
             for (key, value) in patch {
                 merge(target.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (Value::Array(target), Value::Array(patch)) => {
+            for item in patch {
+                if !target.contains(&item) {
+                    target.push(item);
+                }
             }
         }
         (slot, value) => *slot = value,
@@ -231,6 +294,7 @@ mod tests {
             file: vec!["$NOPE/.claude.json".into(), "~/.claude.json".into()],
             format: SeedFormat::Json,
             merge: r#"{"hasCompletedOnboarding": true, "projects": {"{dir}": {"hasTrustDialogAccepted": true}}}"#.into(),
+            when: None,
         };
         assert_eq!(
             seed.apply(Path::new("/w/t \"q\""), &env).expect("applies"),
@@ -263,8 +327,42 @@ mod tests {
             file: vec![p],
             format: SeedFormat::Toml,
             merge: "[projects.\"{dir}\"]\ntrust_level = \"trusted\"\n".into(),
+            when: None,
         };
         assert!(seed.apply(Path::new("/w"), &|_| None).is_err());
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "not = [toml");
+    }
+
+    #[test]
+    fn an_approved_key_is_remembered_by_its_tail_beside_the_engineers_own() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(".claude.json");
+        std::fs::write(
+            &path,
+            r#"{"customApiKeyResponses": {"approved": ["their-own-key"], "rejected": []}}"#,
+        )
+        .expect("write");
+        let p = path.to_string_lossy().into_owned();
+        let seed = SeedSpec {
+            file: vec![p],
+            format: SeedFormat::Json,
+            merge: r#"{"customApiKeyResponses": {"approved": ["{key_tail:ANTHROPIC_API_KEY}"]}}"#
+                .into(),
+            when: Some(APPROVE_API_KEY.into()),
+        };
+        let key = "sk-ant-api03-freshkeyneverseenbefore0123456789";
+        let env = |n: &str| (n == "ANTHROPIC_API_KEY").then(|| key.to_owned());
+        seed.apply(Path::new("/w"), &env).expect("applies");
+        seed.apply(Path::new("/w"), &env).expect("again");
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        assert_eq!(
+            v["customApiKeyResponses"]["approved"],
+            serde_json::json!(["their-own-key", "seenbefore0123456789"])
+        );
+        // No key in the environment: nothing to approve, the file untouched.
+        let before = std::fs::read_to_string(&path).expect("read");
+        seed.apply(Path::new("/w"), &|_| None).expect("skips");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), before);
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use warroom_agents::{AgentState, wait_until_idle};
+use warroom_model::redact::redact;
 use warroom_model::{AgentId, EventKind, IncidentEvent, MessageText, Milestone, Sender, TeamName};
 use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, Spawn};
@@ -140,7 +141,7 @@ impl App {
             Ok((team, agents))
         })?;
         let spawned = self
-            .prepare_all(&plans)
+            .prepare_all(team.id, &plans)
             .and_then(|()| self.spawn_all(&team, &agents));
         let client = match spawned {
             Ok(client) => client,
@@ -203,7 +204,7 @@ impl App {
         let plan = self.plan(&team.name, &role, display_name, options)?;
         let client = self.control(&team)?;
         let actor = self.actor()?.label();
-        self.prepare_all(std::slice::from_ref(&plan))?;
+        self.prepare_all(team.id, std::slice::from_ref(&plan))?;
         let agent = self.write(&actor, |tx| {
             let window = tx.next_window(team.id)?;
             Ok(add_agent(tx, &team, window, &plan)?)
@@ -307,7 +308,7 @@ impl App {
     }
 
     /// Creates each plan's worktree and pre-seeds its CLI's state files.
-    fn prepare_all(&self, plans: &[Plan]) -> Result<(), AppError> {
+    fn prepare_all(&self, team_id: i64, plans: &[Plan]) -> Result<(), AppError> {
         for plan in plans {
             if let Some(branch) = &plan.branch {
                 if plan.workdir.exists() {
@@ -327,13 +328,32 @@ impl App {
                     .or_else(|| std::env::var(name).ok())
             };
             for seed in &profile.seed {
-                seed.apply(&plan.workdir, &env).map_err(|e| {
+                let opted_in = match seed.when.as_deref() {
+                    None => true,
+                    Some(_) => profile.approve_api_key,
+                };
+                if !opted_in {
+                    continue;
+                }
+                let file = seed.apply(&plan.workdir, &env).map_err(|e| {
                     AppError::failed(format!(
                         "pre-seeding {} for {}: {e}",
                         plan.cli,
                         plan.workdir.display()
                     ))
                 })?;
+                if let Some(opt_in) = &seed.when {
+                    self.write(&self.actor()?.label(), |tx| {
+                        Ok(tx.event(
+                            Some(team_id),
+                            &EventKind::AgentGatePassed {
+                                cli: plan.cli.clone(),
+                                opt_in: opt_in.clone(),
+                                file: file.display().to_string(),
+                            },
+                        )?)
+                    })?;
+                }
             }
         }
         Ok(())
@@ -415,7 +435,7 @@ impl App {
                 .iter()
                 .map(|agent| {
                     s.spawn(move || -> Result<LaunchedAgent, AppError> {
-                        let (ready, ready_ms, tail) = self.wait_ready(client, team, agent)?;
+                        let (ready, ready_ms, tail, hint) = self.wait_ready(client, team, agent)?;
                         let briefing = if ready {
                             let (kind, text) = if restore {
                                 (MessageKind::Context, self.restored_context(team, agent)?)
@@ -439,6 +459,7 @@ impl App {
                             ready,
                             ready_ms,
                             screen_tail: tail,
+                            hint,
                             briefing,
                         })
                     })
@@ -461,7 +482,7 @@ impl App {
         client: &ControlClient,
         team: &TeamRecord,
         agent: &AgentRecord,
-    ) -> Result<(bool, Option<i64>, Option<String>), AppError> {
+    ) -> Result<(bool, Option<i64>, Option<String>, Option<String>), AppError> {
         let start = Instant::now();
         let pane = pane_of(agent)?;
         let profile = self.config.profile(&agent.cli)?;
@@ -478,13 +499,18 @@ impl App {
                     },
                 )?)
             })?;
-            return Ok((true, Some(after_ms), None));
+            return Ok((true, Some(after_ms), None, None));
         }
-        let tail = obs.tail(8);
+        // The screen may show part of a key (Claude's API key question does).
+        let tail = redact(&obs.tail(8)).text;
+        let hint = (obs.state == AgentState::Gated)
+            .then(|| gate_hint(&agent.cli, obs.detail().as_deref(), &team.name))
+            .flatten();
         Ok((
             false,
             None,
             Some(format!("[{}] {tail}", obs.state.as_str())),
+            hint,
         ))
     }
 
@@ -531,6 +557,22 @@ fn passes_through(name: &str, value: &str) -> bool {
         && !matches!(name, "TMUX" | "TMUX_PANE" | "WARROOM_AGENT_ID")
         && !value.chars().any(char::is_control)
         && value.len() < 4096
+}
+
+/// What a person does about a start-up gate warroom cannot pass itself.
+fn gate_hint(cli: &str, gate: Option<&str>, team: &str) -> Option<String> {
+    match (cli, gate?) {
+        ("claude", "api-key") => Some(format!(
+            "Claude Code asks whether to use the API key in its environment (it has never seen it). Approve it once: warroom attach {team}, choose Yes in each window; or let warroom approve it before launch: approve_api_key = true under [agents.claude] in warroom.toml"
+        )),
+        (_, "trust") => Some(format!(
+            "the CLI asks whether to trust the folder; answer it: warroom attach {team}"
+        )),
+        (_, "login") => Some(format!(
+            "the CLI needs a login or an API key in warroom's environment; log in once: warroom attach {team}"
+        )),
+        _ => None,
+    }
 }
 
 pub(crate) fn stand_in(agent: &AgentRecord) -> Option<&str> {

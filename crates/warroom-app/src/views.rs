@@ -80,6 +80,8 @@ pub struct LaunchedAgent {
     pub ready_ms: Option<i64>,
     /// The screen's last rows when the agent did not become ready.
     pub screen_tail: Option<String>,
+    /// What a person can do about it (a start-up gate warroom cannot pass).
+    pub hint: Option<String>,
     pub briefing: Option<MessageResult>,
 }
 

@@ -41,6 +41,13 @@ pub enum EventKind {
         agent: AgentId,
         after_ms: i64,
     },
+    /// A start-up question answered before launch because the engineer
+    /// opted in (`approve_api_key`): which CLI, which opt-in, which file.
+    AgentGatePassed {
+        cli: String,
+        opt_in: String,
+        file: String,
+    },
     AgentRestarted {
         agent: AgentId,
         old_pid: Option<u32>,
@@ -152,6 +159,7 @@ impl EventKind {
             EventKind::TeamCreated { .. } => "team-created",
             EventKind::AgentStarted { .. } => "agent-started",
             EventKind::AgentReady { .. } => "agent-ready",
+            EventKind::AgentGatePassed { .. } => "agent-gate-passed",
             EventKind::AgentRestarted { .. } => "agent-restarted",
             EventKind::PurposeSet { .. } => "purpose-set",
             EventKind::MessageSent { .. } => "message-sent",
@@ -200,6 +208,9 @@ impl EventKind {
             }
             EventKind::AgentReady { agent, after_ms } => {
                 format!("{agent} ready after {:.1} s", *after_ms as f64 / 1000.0)
+            }
+            EventKind::AgentGatePassed { cli, opt_in, file } => {
+                format!("{cli}: {opt_in} (opted in) written to {file} before launch")
             }
             EventKind::AgentRestarted {
                 agent,

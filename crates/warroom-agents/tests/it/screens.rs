@@ -120,6 +120,12 @@ fn details_carry_what_the_screen_says() {
             name: Some("trust".into())
         }
     );
+    assert_eq!(
+        classify(claude, &screen("cc-custom-api-key")),
+        ScreenState::Gate {
+            name: Some("api-key".into())
+        }
+    );
     let codex = &p["codex"].screen;
     assert!(matches!(
         classify(codex, &screen("codex-error429")),

@@ -73,6 +73,9 @@ pub fn print_deploy(result: &DeployResult, what: &str) {
         if let Some(tail) = &a.screen_tail {
             println!("      its screen ends with:\n{}", indent(tail, 8));
         }
+        if let Some(hint) = &a.hint {
+            println!("      hint: {hint}");
+        }
         if let Some(b) = a.briefing.as_ref().filter(|b| !b.outcome.is_success()) {
             println!("      {}", message_result(b));
         }
