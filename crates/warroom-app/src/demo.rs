@@ -67,6 +67,22 @@ impl App {
             .hint(format!("stop it with: warroom team kill {}", options.team))
             .hint("or run the demo under another name: warroom demo --team <name>"));
         }
+        // Declared from its impact first, as the seed's incident commander
+        // would: the team then works on an assessed SEV1, not an implicit one.
+        let declared = self.declare(&crate::DeclareOptions {
+            title: "Auth service returning 500 errors",
+            impact: Some("users=10000,availability=down"),
+            domain: Some("auth"),
+            severity: None,
+            slug: None,
+            logs: &[],
+            compliance: &[],
+            team_type: None,
+            detected_at: None,
+            deploy: false,
+            deploy_options: DeployOptions::default(),
+        })?;
+        let incident = warroom_model::parse_incident_ref(&declared.incident.id);
         let deploy = self.quick_deploy(
             "backend",
             3,
@@ -75,7 +91,7 @@ impl App {
                 agent_cli: Some("sim"),
                 purpose: None,
                 scenario: Some("auth-hotfix"),
-                incident: None,
+                incident,
                 // The simulated agents edit nothing; no branches in the
                 // repository the demo happens to run in.
                 no_worktree: true,

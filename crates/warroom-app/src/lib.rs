@@ -7,6 +7,7 @@ mod comms;
 pub mod config;
 mod declare;
 mod demo;
+mod doctor;
 mod document;
 mod error;
 mod escalate;
@@ -32,6 +33,7 @@ pub use comms::UpdateInput;
 pub use config::Config;
 pub use declare::{DeclareOptions, IncidentEdit};
 pub use demo::{DemoOptions, DemoResult, DemoStep};
+pub use doctor::{CheckStatus, DoctorCheck, DoctorView};
 pub use error::{AppError, ErrorKind};
 pub use incident_views::{
     DeclareResult, IncidentView, LogView, MilestoneView, TodoView, UpdateResult,
@@ -40,7 +42,7 @@ pub use launch::DeployOptions;
 pub use messages::ExportFormat;
 pub use performance::{AgentPerformance, Bottleneck, PerformanceView, TodoThroughput};
 pub use postmortem::DocFormat;
-pub use report::{ReportData, render_incident_report};
+pub use report::{IncidentStory, ReportData, render_incident_report};
 pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use todos::{TodoAdd, TodoChange};
 pub use views::{

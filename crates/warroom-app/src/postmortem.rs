@@ -41,14 +41,17 @@ impl App {
         let mut sections = vec![Section {
             heading: "Summary".into(),
             blocks: vec![Block::Para(format!(
-                "{} {}: {}. Phase {}; declared {} by {}; resolved {}.",
+                "{} {}: {}. Phase {}; declared {} by {}; {}.",
                 incident.reference(),
                 incident.severity,
                 incident.title,
                 incident.phase,
                 at(Milestone::Declared),
                 incident.commander,
-                at(Milestone::Resolved)
+                match incident.milestone_at(Milestone::Resolved) {
+                    Some(t) => format!("resolved {}", utc(t)),
+                    None => "not resolved yet".into(),
+                }
             ))],
         }];
         let mut impact = vec![format!("Impact: {}", incident.impact.describe())];

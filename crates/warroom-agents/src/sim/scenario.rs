@@ -43,7 +43,8 @@ pub enum Step {
     WaitMs(u64),
     /// Print a reply line (placeholders: {first_line}, {role}, {team}, {name}).
     Say(String),
-    /// Run a shell command in the agent's directory and show its output.
+    /// Run a shell command in the agent's directory and show its output
+    /// (placeholders as for `say`, and `{warroom}` for this binary).
     Run(String),
     /// Send a message with `warroom agent send`, after the turn ends. `to` is
     /// a target; a bare role or window is taken within the agent's own team.

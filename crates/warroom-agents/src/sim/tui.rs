@@ -177,6 +177,10 @@ fn turn(out: &mut impl Write, options: &mut SimOptions, message: &str) -> io::Re
             Step::WaitMs(ms) => std::thread::sleep(Duration::from_millis(ms)),
             Step::Say(text) => say(out, &fill(&text))?,
             Step::Run(command) => {
+                // `{warroom}` is this binary, quoted for the shell: the
+                // simulated agent calls warroom as a real one would.
+                let exe = options.warroom_exe.to_string_lossy().replace('\'', "'\\''");
+                let command = fill(&command).replace("{warroom}", &format!("'{exe}'"));
                 let result = Command::new("sh")
                     .arg("-c")
                     .arg(&command)

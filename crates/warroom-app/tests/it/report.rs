@@ -1,4 +1,6 @@
-use warroom_app::{AgentView, MessageView, ReportData, TeamView, render_incident_report};
+use warroom_app::{
+    AgentView, IncidentStory, MessageView, ReportData, TeamView, render_incident_report,
+};
 use warroom_model::{AgentId, Event, EventKind, Outcome, Transport};
 
 #[test]
@@ -153,6 +155,19 @@ fn incident_report_snapshot() {
         events: &events,
         messages: &messages,
         generated_at: t0 + 60_000,
+        incident: Some(IncidentStory {
+            headline: "INC-1 SEV1: Auth returns 500".into(),
+            status: "Not resolved yet: phase fixing, declared 2026-11-22 01:20:00 UTC by alice."
+                .into(),
+            root_cause: Some(
+                "DB connections not released in the error path (recorded 2026-11-22 01:25:00 UTC by senior-backend-developer (auth-hotfix:0))"
+                    .into(),
+            ),
+            done: vec![
+                "2026-11-22 01:25:00 root-cause by senior-backend-developer (auth-hotfix:0): DB connections not released in the error path".into(),
+            ],
+            sections: "## Impact\n\n- Impact: 10000 users; production down\n\n".into(),
+        }),
     });
     insta::assert_snapshot!("incident_report", text);
 }
