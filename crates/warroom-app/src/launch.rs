@@ -435,7 +435,12 @@ impl App {
                 .iter()
                 .map(|agent| {
                     s.spawn(move || -> Result<LaunchedAgent, AppError> {
-                        let (ready, ready_ms, tail, hint) = self.wait_ready(client, team, agent)?;
+                        let Readiness {
+                            ready,
+                            after_ms: ready_ms,
+                            tail,
+                            hint,
+                        } = self.wait_ready(client, team, agent)?;
                         let briefing = if ready {
                             let (kind, text) = if restore {
                                 (MessageKind::Context, self.restored_context(team, agent)?)
@@ -482,7 +487,7 @@ impl App {
         client: &ControlClient,
         team: &TeamRecord,
         agent: &AgentRecord,
-    ) -> Result<(bool, Option<i64>, Option<String>, Option<String>), AppError> {
+    ) -> Result<Readiness, AppError> {
         let start = Instant::now();
         let pane = pane_of(agent)?;
         let profile = self.config.profile(&agent.cli)?;
@@ -499,19 +504,24 @@ impl App {
                     },
                 )?)
             })?;
-            return Ok((true, Some(after_ms), None, None));
+            return Ok(Readiness {
+                ready: true,
+                after_ms: Some(after_ms),
+                tail: None,
+                hint: None,
+            });
         }
         // The screen may show part of a key (Claude's API key question does).
         let tail = redact(&obs.tail(8)).text;
         let hint = (obs.state == AgentState::Gated)
             .then(|| gate_hint(&agent.cli, obs.detail().as_deref(), &team.name))
             .flatten();
-        Ok((
-            false,
-            None,
-            Some(format!("[{}] {tail}", obs.state.as_str())),
+        Ok(Readiness {
+            ready: false,
+            after_ms: None,
+            tail: Some(format!("[{}] {tail}", obs.state.as_str())),
             hint,
-        ))
+        })
     }
 
     pub(crate) fn stored_agent(&self, id: AgentId) -> Result<AgentRecord, AppError> {
@@ -557,6 +567,15 @@ fn passes_through(name: &str, value: &str) -> bool {
         && !matches!(name, "TMUX" | "TMUX_PANE" | "WARROOM_AGENT_ID")
         && !value.chars().any(char::is_control)
         && value.len() < 4096
+}
+
+/// Whether an agent showed its idle prompt in time, and if not, what its
+/// screen showed and what a person can do.
+pub(crate) struct Readiness {
+    pub ready: bool,
+    pub after_ms: Option<i64>,
+    pub tail: Option<String>,
+    pub hint: Option<String>,
 }
 
 /// What a person does about a start-up gate warroom cannot pass itself.

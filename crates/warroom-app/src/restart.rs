@@ -58,7 +58,7 @@ impl App {
         })?;
         let agent = self.stored_agent(agent.id)?;
         let ready = self.wait_ready(client, team, &agent)?;
-        let context = if ready.0 {
+        let context = if ready.ready {
             let (kind, text) = if restore_context {
                 (MessageKind::Context, self.restored_context(team, &agent)?)
             } else {
@@ -77,7 +77,7 @@ impl App {
             old_pid,
             new_pid,
             restore_context,
-            ready: ready.0,
+            ready: ready.ready,
             context,
         })
     }

@@ -160,6 +160,12 @@ impl Server {
             .ok_or_else(|| TmuxError::Disconnected(format!("{session}'s first pane vanished")))
     }
 
+    /// What `tmux -V` says (`tmux 3.3a`): the installed client, which needs
+    /// no running server.
+    pub fn version(&self) -> Result<String, TmuxError> {
+        Ok(self.run(["-V"])?.trim().to_owned())
+    }
+
     pub fn has_session(&self, session: &str) -> Result<bool, TmuxError> {
         match self.run(["has-session", "-t", &format!("={session}")]) {
             Ok(_) => Ok(true),

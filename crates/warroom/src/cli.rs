@@ -83,6 +83,25 @@ pub enum Command {
     Attach { team: String },
     /// Run the seed's auth-hotfix scenario end to end with simulated agents.
     Demo(Demo),
+    /// Check the store, tmux, file permissions and the daemon; exit 1 if one fails.
+    Doctor {
+        /// Compare every index with its table and check every reference
+        /// (slower); by default only pages and b-trees are checked.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Print the completion script for a shell: `warroom completions bash`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `warroom man | man -l -`.
+    Man {
+        /// Write a page for every command (warroom.1, warroom-team-list.1, …)
+        /// into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// The simulated agent (run by warroom inside a pane).
     #[command(hide = true)]
     SimAgent(SimAgent),

@@ -8,7 +8,10 @@ use super::fail_if;
 use crate::cli::{AgentCommand, Format};
 use crate::commands::team::broadcast;
 use crate::input::read_message;
-use crate::output::{agent_cli, agent_state, json, message_line, message_result, redacted_note};
+use crate::output::{
+    ShortRoles, WIDTH, agent_cli, agent_state, column, fit, json, message_line, message_result,
+    redacted_note, stdout_closes_within,
+};
 
 pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
     match cmd {
@@ -46,14 +49,15 @@ pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
                 println!("No agents.");
             }
             for a in &agents {
-                println!(
-                    "{:<16} {:<6} {:<26} {:<20} {}",
-                    a.target,
+                let line = format!(
+                    "{} {:<5} {} {} {}",
+                    column(&a.target, 16),
                     a.id.to_string(),
-                    a.role,
-                    agent_cli(a),
+                    column(&a.role, 24),
+                    column(&agent_cli(a), 16),
                     agent_state(a)
                 );
+                println!("{}", fit(&line, WIDTH));
             }
             Ok(())
         }
@@ -122,6 +126,7 @@ pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
 fn messages(app: &App, team: &str, follow: bool, as_json: bool) -> Result<()> {
     let mut last = 0;
     let mut stdout = std::io::stdout();
+    let roles = ShortRoles::new(app);
     loop {
         let batch = app.messages(team, last)?;
         // A message still being delivered is shown once it has its outcome.
@@ -137,17 +142,21 @@ fn messages(app: &App, team: &str, follow: bool, as_json: bool) -> Result<()> {
             if as_json {
                 writeln!(stdout, "{}", serde_json::to_string(m)?)?;
             } else {
-                writeln!(stdout, "{}", message_line(m))?;
+                writeln!(stdout, "{}", message_line(m, team, &roles))?;
             }
             last = m.id;
         }
         stdout.flush()?;
         if !follow {
             if ready.is_empty() && !as_json {
-                println!("No messages yet.");
+                writeln!(stdout, "No messages yet.")?;
             }
             return Ok(());
         }
-        std::thread::sleep(Duration::from_millis(200));
+        // Waiting on the pipe, not sleeping: `--follow | head -3` must end
+        // when head does, not at the next message, which may never come.
+        if stdout_closes_within(Duration::from_millis(200)) {
+            return Ok(());
+        }
     }
 }

@@ -13,7 +13,7 @@ use warroom_model::span::human;
 use super::deploy::print_deploy;
 use super::fail_if;
 use crate::cli::{Cli, DocFormatArg, IncidentCommand, TodoCommand};
-use crate::output::{json, local_time};
+use crate::output::{ShortRoles, WIDTH, column, fit, json, local_time, wrap};
 
 fn parse_time(flag: &str, text: &str) -> Result<Millis> {
     chrono::DateTime::parse_from_rfc3339(text.trim())
@@ -89,7 +89,7 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
             if as_json {
                 return json(&view);
             }
-            print_status(&view);
+            print_status(&view, &ShortRoles::new(app));
             Ok(())
         }
         IncidentCommand::Update {
@@ -113,7 +113,14 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
             if as_json {
                 json(&result)?;
             } else {
-                print!("{}", result.text);
+                // As sent to the channels; only over-long lines are wrapped here.
+                for line in result.text.lines() {
+                    if line.chars().count() > WIDTH {
+                        wrap(line, WIDTH).iter().for_each(|l| println!("{l}"));
+                    } else {
+                        println!("{line}");
+                    }
+                }
                 for (channel, status, attempts, error) in &result.deliveries {
                     match error {
                         Some(e) => {
@@ -205,14 +212,15 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                 println!("No open incidents.");
             }
             for i in &list {
-                println!(
-                    "{:<7} {:<5} {:<13} {:<20} {}",
+                let line = format!(
+                    "{:<7} {:<5} {:<13} {} {}",
                     i.id,
                     i.severity,
                     i.phase,
-                    i.team.as_deref().unwrap_or("-"),
+                    column(i.team.as_deref().unwrap_or("-"), 20),
                     i.title
                 );
+                println!("{}", fit(&line, WIDTH));
             }
             Ok(())
         }
@@ -242,15 +250,19 @@ fn show(view: &IncidentView, as_json: bool, line: &str) -> Result<()> {
     }
 }
 
-fn print_status(v: &IncidentView) {
-    println!("{} {} — {}", v.id, v.severity, v.title);
+fn print_status(v: &IncidentView, roles: &ShortRoles) {
     println!(
+        "{}",
+        fit(&format!("{} {} — {}", v.id, v.severity, v.title), WIDTH)
+    );
+    let line = format!(
         "  phase {}, team {}, commander {}, impact: {}",
         v.phase,
         v.team.as_deref().unwrap_or("none"),
         v.commander,
         v.impact
     );
+    println!("{}", fit(&line, WIDTH));
     if v.security_review {
         println!("  security sign-off required before deploying");
     }
@@ -281,16 +293,18 @@ fn print_status(v: &IncidentView) {
     }
     println!("  open todos ({} overdue):", v.overdue_todos);
     for t in &v.open_todos {
-        println!("    {}", todo_line(t));
+        println!("{}", todo_line(t, roles, "    "));
     }
 }
 
-fn todo_line(t: &TodoView) -> String {
+/// A todo in fixed columns (the title cut to fit); what it gates or waits
+/// for goes on a second line when the first has no room for it.
+fn todo_line(t: &TodoView, roles: &ShortRoles, indent: &str) -> String {
     let owner = t
         .owner_agent
-        .clone()
-        .or_else(|| t.owner.clone())
-        .unwrap_or_else(|| "unowned".into());
+        .as_deref()
+        .or(t.owner.as_deref())
+        .map_or_else(|| "unowned".into(), |label| roles.label(label, None));
     let due = t.due_at.map(local_time).unwrap_or_else(|| "-".into());
     let flags = [
         t.overdue.then_some("OVERDUE".to_owned()),
@@ -301,10 +315,24 @@ fn todo_line(t: &TodoView) -> String {
     .flatten()
     .collect::<Vec<_>>()
     .join(", ");
-    format!(
-        "{:<5} {} {:<11} {:<40} {:<28} due {due} {flags}",
-        t.id, t.priority, t.status, t.title, owner
-    )
+    let line = format!(
+        "{indent}{:<5} {} {:<11} {} {} due {due}",
+        t.id,
+        t.priority,
+        t.status,
+        column(&t.title, 28),
+        column(&owner, 14),
+    );
+    let width = line.chars().count();
+    if flags.is_empty() {
+        line
+    } else if width + 1 + flags.chars().count() <= WIDTH {
+        format!("{line} {flags}")
+    } else {
+        let under_title = format!("{indent}{:21}", "");
+        let flags = fit(&flags, WIDTH - under_title.chars().count());
+        format!("{line}\n{under_title}{flags}")
+    }
 }
 
 pub fn todo(app: &App, cmd: &TodoCommand, as_json: bool) -> Result<()> {
@@ -338,8 +366,9 @@ pub fn todo(app: &App, cmd: &TodoCommand, as_json: bool) -> Result<()> {
             if list.is_empty() {
                 println!("No open todos.");
             }
+            let roles = ShortRoles::new(app);
             for t in &list {
-                println!("{}", todo_line(t));
+                println!("{}", todo_line(t, &roles, ""));
             }
             return Ok(());
         }
@@ -371,7 +400,7 @@ pub fn todo(app: &App, cmd: &TodoCommand, as_json: bool) -> Result<()> {
     if as_json {
         json(&view)
     } else {
-        println!("{}", todo_line(&view));
+        println!("{}", todo_line(&view, &ShortRoles::new(app), ""));
         Ok(())
     }
 }

@@ -2,6 +2,8 @@
 
 mod agent;
 mod deploy;
+mod docs;
+mod doctor;
 mod hook;
 mod incident;
 mod pm;
@@ -24,6 +26,12 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Daemon { command } = &cli.command {
         return supervise::daemon(&cli, command.as_ref(), cli.json);
     }
+    if let Command::Completions { shell } = &cli.command {
+        return docs::completions(*shell);
+    }
+    if let Command::Man { dir } = &cli.command {
+        return docs::man(dir.as_deref(), cli.json);
+    }
     let app = context::open(&cli)?;
     match &cli.command {
         Command::QuickDeploy(args) => deploy::quick_deploy(&cli, &app, args),
@@ -42,6 +50,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Daemon { .. } => unreachable!("handled before opening the store"),
         Command::Attach { team } => team::attach(&app, team),
         Command::Demo(args) => deploy::demo(&cli, &app, args),
+        Command::Doctor { full } => doctor::run(&app, *full, cli.json),
+        Command::Completions { .. } | Command::Man { .. } => {
+            unreachable!("handled before opening the store")
+        }
         Command::SimAgent(_) => unreachable!("handled before opening the store"),
         Command::Hook { .. } => unreachable!("handled before opening the store"),
     }

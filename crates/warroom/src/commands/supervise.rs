@@ -13,7 +13,7 @@ use warroom_server::{
 
 use crate::cli::{Cli, DaemonCommand, MonitorCommand, RecoveryCommand};
 use crate::context;
-use crate::output::json;
+use crate::output::{WIDTH, column, fit, json, stdout_closes_within};
 
 fn paths(app: &App) -> DaemonPaths {
     DaemonPaths::new(app.data_dir())
@@ -117,7 +117,8 @@ fn status(app: &App, paths: &DaemonPaths, as_json: bool) -> Result<()> {
             human(now - info.heartbeat_at)
         ),
         Probe::Stopped { last: Some(info) } => println!(
-            "Supervisor daemon: not running (the last one, pid {}, started {} ago). Start it with: warroom daemon start",
+            "Supervisor daemon: not running (the last one, pid {}, started {} ago).\n\
+             Start it with: warroom daemon start",
             info.pid,
             human(now - info.started_at)
         ),
@@ -160,10 +161,13 @@ fn print_teams(teams: &[SupervisedTeam], now: i64) {
             } else {
                 format!("  [{}]", notes.join("; "))
             };
-            println!(
-                "  {:<18} {:<26} {}{since}{notes}",
-                a.target, a.role, a.state
+            let line = format!(
+                "  {} {} {}{since}{notes}",
+                column(&a.target, 16),
+                column(&a.role, 24),
+                a.state
             );
+            println!("{}", fit(&line, WIDTH));
         }
     }
 }
@@ -182,7 +186,10 @@ fn logs(paths: &DaemonPaths, lines: usize, follow: bool) -> Result<()> {
     let path = paths.log();
     let mut offset = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     loop {
-        std::thread::sleep(Duration::from_millis(250));
+        // As `agent messages --follow`: end when the reader does.
+        if stdout_closes_within(Duration::from_millis(250)) {
+            return Ok(());
+        }
         let Ok(mut file) = std::fs::File::open(&path) else {
             continue;
         };
@@ -211,6 +218,7 @@ fn run(cli: &Cli) -> Result<()> {
         return Ok(());
     };
     let app = context::open(cli)?;
+    check_store(&app);
     app.record_daemon(true, guard.info.pid, &guard.info.version)?;
     let opener_dir = data_dir.clone();
     let open_app = Box::new(move |socket: &str| {
@@ -225,6 +233,33 @@ fn run(cli: &Cli) -> Result<()> {
     };
     Supervisor::new(app, open_app).run(&mut guard, idle_exit);
     Ok(())
+}
+
+/// Damage in the store otherwise shows only when some query trips on it,
+/// maybe mid-incident; the log says so at once. The daemon keeps going:
+/// most of a damaged store still serves, and an unwatched team is worse.
+fn check_store(app: &App) {
+    match app.store_problems(false) {
+        Ok(problems) if problems.is_empty() => {}
+        Ok(problems) => {
+            let first: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
+            log_line(
+                "ERROR",
+                &format!(
+                    "the store in {} is damaged ({} problems; warroom doctor lists them): {}{}",
+                    app.data_dir().display(),
+                    problems.len(),
+                    first.join("; "),
+                    if problems.len() > first.len() {
+                        "; …"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        Err(e) => log_line("ERROR", &format!("checking the store's integrity: {e}")),
+    }
 }
 
 /// The daemon leaves once nothing has needed it for this long.
@@ -271,15 +306,15 @@ fn print_performance(view: &PerformanceView) {
         human(view.to - view.from)
     );
     println!(
-        "  {:<18} {:<26} {:>8} {:>8} {:>8} {:>8}  {:>4} {:>4} {:>4} {:>5}",
+        "  {:<15} {:<24} {:>8} {:>8} {:>8} {:>8}  {:>4} {:>4} {:>4} {:>5}",
         "agent", "role", "idle", "busy", "waiting", "down", "sent", "recv", "rest", "todos"
     );
     for a in &view.agents {
         let t = |s: &[&str]| human(s.iter().filter_map(|k| a.time_in.get(*k)).sum());
         println!(
-            "  {:<18} {:<26} {:>8} {:>8} {:>8} {:>8}  {:>4} {:>4} {:>4} {:>5}",
-            a.target,
-            a.role,
+            "  {} {} {:>8} {:>8} {:>8} {:>8}  {:>4} {:>4} {:>4} {:>5}",
+            column(&a.target, 15),
+            column(&a.role, 24),
             t(&["idle", "error"]),
             t(&["busy"]),
             t(&["waiting", "gated", "rate-limited"]),

@@ -7,7 +7,10 @@ use super::fail_if;
 use crate::cli::TeamCommand;
 use crate::commands::deploy::print_deploy;
 use crate::input::read_message;
-use crate::output::{agent_cli, agent_state, json, local_time, message_result, redacted_note};
+use crate::output::{
+    WIDTH, agent_cli, agent_state, column, first_line, fit, json, local_time, message_result,
+    redacted_note,
+};
 
 pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
     match cmd {
@@ -52,23 +55,35 @@ pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
                 return json(&status);
             }
             print_team(&status.team);
+            // The state on the agent's first line; what it runs and where
+            // below it, each line within the width.
             for a in &status.agents {
-                println!(
-                    "  {:<16} {:<6} {:<26} {:<24} {:<16} pid {:<8} {}",
-                    a.target,
-                    a.id.to_string(),
-                    a.role,
-                    a.name,
-                    agent_cli(a),
-                    a.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-                    agent_state(a)
-                );
+                let lines = [
+                    format!(
+                        "  {} {:<5} {} {}",
+                        column(&a.target, 16),
+                        a.id.to_string(),
+                        column(&a.role, 24),
+                        agent_state(a)
+                    ),
+                    format!(
+                        "  {:<16} {}, {}, pid {}",
+                        "",
+                        a.name,
+                        agent_cli(a),
+                        a.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    ),
+                ];
+                for line in lines {
+                    println!("{}", fit(&line, WIDTH));
+                }
                 if let Some(branch) = &a.branch {
-                    println!(
-                        "  {:<16} worktree {} ({branch})",
+                    let line = format!(
+                        "  {:<16} branch {branch}, worktree {}",
                         "",
                         a.workdir.as_deref().unwrap_or("?")
                     );
+                    println!("{}", fit(&line, WIDTH));
                 }
             }
             Ok(())
@@ -107,7 +122,7 @@ pub fn broadcast(app: &App, team: &str, text: &str, as_json: bool) -> Result<()>
 }
 
 fn print_team(t: &TeamView) {
-    println!(
+    let line = format!(
         "{}  {}  {} agents  since {}  session {}{}",
         t.name,
         t.team_type.as_deref().unwrap_or("custom"),
@@ -118,8 +133,9 @@ fn print_team(t: &TeamView) {
             .map(|at| format!("  stopped {}", local_time(at)))
             .unwrap_or_default()
     );
+    println!("{}", fit(&line, WIDTH));
     if let Some(p) = &t.purpose {
-        println!("  purpose: {}", crate::output::first_line(p, 100));
+        println!("  purpose: {}", first_line(p, WIDTH - 11));
     }
 }
 

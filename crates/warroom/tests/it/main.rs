@@ -2,10 +2,17 @@
 //! in a temp dir, a temp HOME and data dir, simulated agents, and the real
 //! Claude Code and Codex driven by a scripted model endpoint on 127.0.0.1.
 
+mod cli_surface;
+mod cli_surface_store;
+mod cli_surface_width;
+mod demo;
 mod env;
+mod held;
 mod implicit;
 mod incident;
+mod kill9;
 mod real_clis;
+mod real_gates;
 mod real_supervisor;
 mod safety;
 mod secrets;
