@@ -9,7 +9,7 @@ use warroom_app::{
 use super::fail_if;
 use crate::cli::{Cli, Demo, QuickDeploy, SimAgent};
 use crate::context;
-use crate::output::{agent_cli, json, message_result};
+use crate::output::{WIDTH, agent_cli, column, fit, json, message_result, wrap};
 
 pub fn quick_deploy(cli: &Cli, app: &App, args: &QuickDeploy) -> Result<()> {
     let as_json = cli.json;
@@ -43,10 +43,16 @@ pub fn quick_deploy(cli: &Cli, app: &App, args: &QuickDeploy) -> Result<()> {
 
 pub fn print_deploy(result: &DeployResult, what: &str) {
     println!(
-        "Team {} ({what}) on tmux server {:?}, {:.1} s:",
-        result.team,
-        result.tmux_socket,
-        result.elapsed_ms as f64 / 1000.0
+        "{}",
+        fit(
+            &format!(
+                "Team {} ({what}), {:.1} s, on tmux server {:?}:",
+                result.team,
+                result.elapsed_ms as f64 / 1000.0,
+                result.tmux_socket,
+            ),
+            WIDTH
+        )
     );
     if let Some(link) = &result.incident {
         println!("{}", incident_line(link));
@@ -54,27 +60,29 @@ pub fn print_deploy(result: &DeployResult, what: &str) {
     for a in &result.agents {
         let status = match (&a.ready_ms, &a.briefing) {
             (Some(ms), Some(b)) => format!(
-                "ready in {:.1} s, briefing #{} {}",
+                "ready {:.1} s, #{} {}",
                 *ms as f64 / 1000.0,
                 b.message_id,
                 b.outcome
             ),
             _ => "NOT READY".to_owned(),
         };
+        // 2 + 16 + 1 + 6 + 1 + 24 + 1 + 18 + 1 = 70 columns before the status.
         println!(
-            "  {}:{:<2} {:<6} {:<26} {:<24} {}",
-            a.agent.team,
-            a.agent.window,
-            a.agent.id.to_string(),
-            a.agent.name,
-            agent_cli(&a.agent),
-            status
+            "  {} {} {} {} {}",
+            column(&a.agent.target, 16),
+            column(&a.agent.id.to_string(), 6),
+            column(&a.agent.name, 24),
+            column(&agent_cli(&a.agent), 18),
+            fit(&status, WIDTH - 70)
         );
         if let Some(tail) = &a.screen_tail {
             println!("      its screen ends with:\n{}", indent(tail, 8));
         }
         if let Some(hint) = &a.hint {
-            println!("      hint: {hint}");
+            for line in wrap(&format!("hint: {hint}"), WIDTH - 6) {
+                println!("      {line}");
+            }
         }
         if let Some(b) = a.briefing.as_ref().filter(|b| !b.outcome.is_success()) {
             println!("      {}", message_result(b));
@@ -208,17 +216,21 @@ pub fn sim_agent(cli: &Cli, args: &SimAgent) -> Result<()> {
 fn incident_line(link: &IncidentLink) -> String {
     match link.how {
         IncidentLinkKind::Created => format!(
-            "Incident {id} declared for this team: {sev} until triaged, with its checklist (warroom todo list {id}).\n  Describe it: warroom incident edit {id} --title \"...\" --impact users=N --domain auth",
+            "Incident {id} declared for this team: {sev} until triaged, with its checklist.\n  Its todos: warroom todo list {id}\n  Describe it: warroom incident edit {id} --title \"...\" --impact users=N --domain auth",
             id = link.id,
             sev = link.severity
         ),
         IncidentLinkKind::Joined => format!(
-            "Joined incident {} \"{}\" ({}), the only open incident without a team.",
-            link.id, link.title, link.severity
+            "Joined incident {} ({}), the only open incident without a team: {}",
+            link.id,
+            link.severity,
+            fit(&link.title, 30)
         ),
         IncidentLinkKind::Named => format!(
-            "Working on incident {} \"{}\" ({}).",
-            link.id, link.title, link.severity
+            "Working on incident {} ({}): {}",
+            link.id,
+            link.severity,
+            fit(&link.title, 60)
         ),
     }
 }

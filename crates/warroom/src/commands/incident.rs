@@ -60,14 +60,22 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                 json(&value)?;
             } else {
                 let i = &result.incident;
-                println!("{} declared: {} ({})", i.id, i.title, i.severity);
+                let head = format!("{} declared ({}): ", i.id, i.severity);
+                let room = WIDTH.saturating_sub(head.chars().count());
+                println!("{head}{}", fit(&i.title, room));
                 for r in &i.reasons {
-                    println!("  because: {r}");
+                    println!("{}", fit(&format!("  because: {r}"), WIDTH));
                 }
                 for log in &result.logs {
                     println!(
-                        "  log {} attached ({} bytes, {} secrets redacted)",
-                        log.name, log.bytes, log.redacted
+                        "{}",
+                        fit(
+                            &format!(
+                                "  log {} attached ({} bytes, {} secrets redacted)",
+                                log.name, log.bytes, log.redacted
+                            ),
+                            WIDTH
+                        )
                     );
                 }
                 println!(

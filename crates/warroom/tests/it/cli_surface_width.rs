@@ -31,20 +31,39 @@ fn every_text_view_fits_100_columns() {
     let env = TestEnv::start();
     let title = "Auth returns 500 errors for every login attempt across all regions since \
                  the 14:00 deploy of auth-service v2.31";
-    // Declaring and deploying are not among the views checked here.
-    env.ok(&[
-        "incident",
-        "declare",
-        title,
-        "--impact",
-        "users=10000,availability=down",
-        "--domain",
-        "auth",
-        "--slug",
-        "auth-hotfix",
-    ]);
-    env.deploy("auth-hotfix", "3", "auth-hotfix");
-    env.deploy("payments-database-failover-eu-west", "1", "default");
+    assert_fits(
+        &env,
+        &[
+            "incident",
+            "declare",
+            title,
+            "--impact",
+            "users=10000,availability=down",
+            "--domain",
+            "auth",
+            "--slug",
+            "auth-hotfix",
+        ],
+    );
+    for (team, size, scenario) in [
+        ("auth-hotfix", "3", "auth-hotfix"),
+        ("payments-database-failover-eu-west", "1", "default"),
+    ] {
+        assert_fits(
+            &env,
+            &[
+                "quick-deploy",
+                "backend",
+                size,
+                "--project-name",
+                team,
+                "--agent",
+                "sim",
+                "--scenario",
+                scenario,
+            ],
+        );
+    }
     assert_fits(
         &env,
         &[
