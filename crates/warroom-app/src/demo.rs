@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use warroom_model::Outcome;
 
-use crate::launch::DeployOptions;
-use crate::messages::ExportFormat;
+use crate::agent::messages::ExportFormat;
+use crate::team::deploy::DeployOptions;
 use crate::views::{BroadcastResult, DeployResult, MessageResult};
 use crate::{App, AppError};
 

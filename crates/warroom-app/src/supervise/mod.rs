@@ -24,8 +24,8 @@ use warroom_model::{AgentId, Millis, Owner, Todo};
 use warroom_store::{AgentRecord, Evidence, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, PaneInfo, TmuxError};
 
-use crate::escalate::owner_agent;
-use crate::states::EVIDENCE_ROWS;
+use crate::agent::states::EVIDENCE_ROWS;
+use crate::incident::escalation::owner_agent;
 use crate::{App, AppError};
 
 /// Ticks in a row the team's session must be missing before it is restored

@@ -8,7 +8,7 @@ use warroom_model::redact::redact;
 use warroom_store::{AgentRecord, TeamRecord};
 use warroom_tmux::ControlClient;
 
-use crate::launch::pane_of;
+use crate::team::deploy::pane_of;
 use crate::{App, AppError};
 
 /// How many screen rows an event keeps as evidence.

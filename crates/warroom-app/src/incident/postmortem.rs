@@ -12,9 +12,9 @@ use warroom_model::{
 };
 use warroom_store::StoreError;
 
-use crate::document::{Block, Document, Section};
-use crate::incident::todo_added;
-use crate::messages::{utc, write_atomically};
+use crate::agent::messages::{utc, write_atomically};
+use crate::incident::change::todo_added;
+use crate::incident::document::{Block, Document, Section};
 use crate::{App, AppError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

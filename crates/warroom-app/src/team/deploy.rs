@@ -12,8 +12,9 @@ use warroom_model::{AgentId, EventKind, IncidentEvent, MessageText, Milestone, S
 use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, Spawn};
 
+use crate::team::worktree;
 use crate::views::{DeployResult, IncidentLink, IncidentLinkKind, LaunchedAgent};
-use crate::{App, AppError, worktree};
+use crate::{App, AppError};
 
 /// Every pane gets the same size, so screens read the same everywhere.
 const PANE_SIZE: (u16, u16) = (160, 45);
@@ -120,12 +121,12 @@ impl App {
             let mut events = Vec::new();
             if incident.id == 0 {
                 incident = tx.create_incident(&incident, Some(team.id))?;
-                events.push(crate::declare::declared_event(&incident));
+                events.push(crate::incident::declare::declared_event(&incident));
                 for draft in &checklist {
                     let mut draft = draft.clone();
                     draft.incident = incident.id;
                     let todo = tx.create_todo(&draft)?;
-                    events.push(crate::incident::todo_added(&todo));
+                    events.push(crate::incident::change::todo_added(&todo));
                 }
             }
             incident.team = Some(team.name.clone());

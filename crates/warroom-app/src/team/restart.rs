@@ -8,7 +8,7 @@ use warroom_model::{MessageText, Sender};
 use warroom_store::{AgentRecord, MessageKind, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId};
 
-use crate::launch::{pane_of, stand_in};
+use crate::team::deploy::{pane_of, stand_in};
 use crate::views::RestartResult;
 use crate::{App, AppError};
 

@@ -11,7 +11,7 @@ use warroom_model::incident::clocks::{ClockReading, ClockStatus, clocks};
 use warroom_model::supervision::Action;
 use warroom_model::{AgentId, EventKind, Millis, TodoStatus};
 
-use crate::escalate::owner_agent;
+use crate::incident::escalation::owner_agent;
 use crate::{App, AppError};
 
 #[derive(Debug, Clone, Serialize)]

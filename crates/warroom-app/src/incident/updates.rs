@@ -5,7 +5,7 @@ use warroom_model::IncidentEvent;
 use warroom_model::incident::comms::{UpdateDraft, UpdateStatus, compose};
 use warroom_model::redact::redact;
 
-use crate::incident_views::UpdateResult;
+use crate::incident::views::UpdateResult;
 use crate::{App, AppError};
 
 pub struct UpdateInput<'a> {

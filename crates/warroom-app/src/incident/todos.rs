@@ -9,9 +9,9 @@ use warroom_model::{
 use warroom_store::{AgentRecord, StoreError};
 
 use crate::app::agent_label;
-use crate::escalate::owner_agent;
-use crate::incident::todo_added;
-use crate::incident_views::TodoView;
+use crate::incident::change::todo_added;
+use crate::incident::escalation::owner_agent;
+use crate::incident::views::TodoView;
 use crate::{App, AppError};
 
 #[derive(Default)]

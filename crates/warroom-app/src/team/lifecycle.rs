@@ -4,8 +4,9 @@ use std::process::Command;
 
 use warroom_store::TeamRecord;
 
+use crate::team::worktree;
 use crate::views::{AgentView, TeamStatus, TeamView};
-use crate::{App, AppError, worktree};
+use crate::{App, AppError};
 
 impl App {
     /// `team list`: live teams.

@@ -63,7 +63,7 @@ impl App {
         let text = warroom_model::redact::redact(&text).text;
         let dir = Path::new(agent.workdir.as_deref().unwrap_or(&team.project_dir)).join(".warroom");
         let path = dir.join(format!("briefing-{}.md", agent.id));
-        crate::messages::write_atomically(&path, text.as_bytes())?;
+        crate::agent::messages::write_atomically(&path, text.as_bytes())?;
         Ok(format!(
             "BRIEFING: read {} now; it is your role, your team and the incident, and how to report.",
             path.display()
@@ -84,7 +84,7 @@ impl App {
             team.purpose.as_deref().unwrap_or("(not stated yet)")
         ));
         if let (Some(workdir), Some(branch)) = (&agent.workdir, &agent.branch) {
-            let stands = crate::worktree::summary(Path::new(workdir))
+            let stands = crate::team::worktree::summary(Path::new(workdir))
                 .unwrap_or_else(|e| format!("unreadable ({e})"));
             text.push_str(&format!(
                 "Your worktree {workdir} (branch {branch}): {stands}.\n"

@@ -245,7 +245,7 @@ impl App {
         // A nudge or an escalation for an agent that is down waits for it:
         // typed into a dead pane it would be lost, and the restored context
         // replays only the last few messages.
-        let pane = crate::launch::pane_of(&agent)?;
+        let pane = crate::team::deploy::pane_of(&agent)?;
         if client.pane(&pane)?.is_none_or(|p| p.dead) {
             return Ok(MessageResult {
                 message_id,

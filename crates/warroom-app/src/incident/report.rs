@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use warroom_model::{Event, EventKind, Millis, Outcome};
 
-use crate::messages::{utc, write_atomically};
+use crate::agent::messages::{utc, write_atomically};
 use crate::views::{AgentView, MessageView, TeamView};
 use crate::{App, AppError};
 
@@ -179,7 +179,7 @@ impl App {
         }
         done.sort();
         // The report has its own summary; the shared sections follow it.
-        let mut doc = crate::document::Document::new("");
+        let mut doc = crate::incident::document::Document::new("");
         doc.sections = self
             .incident_sections(incident)?
             .into_iter()

@@ -5,7 +5,7 @@ use warroom_model::incident::clocks::{ClockReading, clocks};
 use warroom_model::incident::comms::StakeholderUpdate;
 use warroom_model::{Incident, Millis, Owner, Todo, todo_ref};
 
-use crate::escalate::owner_agent;
+use crate::incident::escalation::owner_agent;
 use crate::views::DeployResult;
 use crate::{App, AppError};
 

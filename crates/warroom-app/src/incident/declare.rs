@@ -10,8 +10,8 @@ use warroom_model::{
     TodoStatus,
 };
 
-use crate::incident::todo_added;
-use crate::incident_views::{DeclareResult, LogView};
+use crate::incident::change::todo_added;
+use crate::incident::views::{DeclareResult, LogView};
 use crate::{App, AppError, DeployOptions};
 
 /// The largest log `--log` attaches; an incident's log excerpt, not an archive.

@@ -10,7 +10,7 @@ use warroom_model::{
 };
 use warroom_store::{AttachmentRecord, StoreError};
 
-use crate::incident_views::IncidentView;
+use crate::incident::views::IncidentView;
 use crate::{App, AppError};
 
 impl App {
@@ -286,7 +286,7 @@ impl App {
             .filter(|t| {
                 t.owner
                     .as_ref()
-                    .and_then(|o| crate::escalate::owner_agent(&agents, o))
+                    .and_then(|o| crate::incident::escalation::owner_agent(&agents, o))
                     .is_some_and(|a| a.id == agent.id)
             })
             .collect();
