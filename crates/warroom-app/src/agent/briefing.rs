@@ -5,9 +5,12 @@
 use std::path::Path;
 
 use warroom_agents::BriefingMode;
+use warroom_model::{MessageText, Sender};
 use warroom_model::{RosterEntry, briefing};
 use warroom_store::{AgentRecord, MessageKind, TeamRecord};
+use warroom_tmux::ControlClient;
 
+use crate::views::MessageResult;
 use crate::{App, AppError};
 
 impl App {
@@ -47,25 +50,54 @@ impl App {
         Ok(text)
     }
 
-    /// The first message an agent gets: its briefing, or with the profile's
-    /// `briefing = "file"` a pointer to the briefing written into its
-    /// working directory.
-    pub(crate) fn briefing_message(
+    /// Briefs an agent that just showed its prompt, the one way deploy,
+    /// `team add`, `agent restart` and the supervisor all do it: its
+    /// briefing, or with `restore` its restored context; with the profile's
+    /// `briefing = "file"` written into its working directory and pointed
+    /// to. Delivered and verified like any message.
+    pub(crate) fn brief(
+        &self,
+        client: &ControlClient,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+        restore: bool,
+    ) -> Result<MessageResult, AppError> {
+        let (kind, text) = if restore {
+            (MessageKind::Context, self.restored_context(team, agent)?)
+        } else {
+            (MessageKind::Briefing, self.briefing_for(team, agent)?)
+        };
+        let text = self.as_file_if_asked(team, agent, kind, text)?;
+        let body = MessageText::new(&text)?;
+        self.deliver_to(client, team, agent, &Sender::System, kind, &body)
+    }
+
+    /// The text itself, or with `briefing = "file"` a pointer to it written
+    /// into the agent's directory.
+    fn as_file_if_asked(
         &self,
         team: &TeamRecord,
         agent: &AgentRecord,
+        kind: MessageKind,
+        text: String,
     ) -> Result<String, AppError> {
-        let text = self.briefing_for(team, agent)?;
         if self.config.profile(&agent.cli)?.briefing != BriefingMode::File {
             return Ok(text);
         }
         // What is typed is redacted on its way in; a file skips that road.
         let text = warroom_model::redact::redact(&text).text;
         let dir = Path::new(agent.workdir.as_deref().unwrap_or(&team.project_dir)).join(".warroom");
-        let path = dir.join(format!("briefing-{}.md", agent.id));
+        let (name, what) = match kind {
+            MessageKind::Context => (
+                format!("context-{}.md", agent.id),
+                "CONTEXT RESTORED: you were restarted; read",
+            ),
+            _ => (format!("briefing-{}.md", agent.id), "BRIEFING: read"),
+        };
+        let path = dir.join(name);
         crate::agent::messages::write_atomically(&path, text.as_bytes())?;
         Ok(format!(
-            "BRIEFING: read {} now; it is your role, your team and the incident, and how to report.",
+            "{what} {} now; it is your role, your team and the incident, and how to report.",
             path.display()
         ))
     }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use warroom_agents::{AgentState, wait_until_idle};
 use warroom_model::redact::redact;
-use warroom_model::{AgentId, EventKind, IncidentEvent, MessageText, Milestone, Sender, TeamName};
-use warroom_store::{AgentRecord, MessageKind, NewAgent, NewTeam, StoreError, TeamRecord};
+use warroom_model::{AgentId, EventKind, IncidentEvent, Milestone, TeamName};
+use warroom_store::{AgentRecord, NewAgent, NewTeam, StoreError, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId, Spawn};
 
 use crate::team::worktree;
@@ -443,20 +443,7 @@ impl App {
                             hint,
                         } = self.wait_ready(client, team, agent)?;
                         let briefing = if ready {
-                            let (kind, text) = if restore {
-                                (MessageKind::Context, self.restored_context(team, agent)?)
-                            } else {
-                                (MessageKind::Briefing, self.briefing_message(team, agent)?)
-                            };
-                            let body = MessageText::new(&text)?;
-                            Some(self.deliver_to(
-                                client,
-                                team,
-                                agent,
-                                &Sender::System,
-                                kind,
-                                &body,
-                            )?)
+                            Some(self.brief(client, team, agent, restore)?)
                         } else {
                             None
                         };

@@ -4,8 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use warroom_model::{MessageText, Sender};
-use warroom_store::{AgentRecord, MessageKind, TeamRecord};
+use warroom_store::{AgentRecord, TeamRecord};
 use warroom_tmux::{ControlClient, PaneId};
 
 use crate::team::deploy::{pane_of, stand_in};
@@ -59,13 +58,7 @@ impl App {
         let agent = self.stored_agent(agent.id)?;
         let ready = self.wait_ready(client, team, &agent)?;
         let context = if ready.ready {
-            let (kind, text) = if restore_context {
-                (MessageKind::Context, self.restored_context(team, &agent)?)
-            } else {
-                (MessageKind::Briefing, self.briefing_for(team, &agent)?)
-            };
-            let body = MessageText::new(&text)?;
-            Some(self.deliver_to(client, team, &agent, &Sender::System, kind, &body)?)
+            Some(self.brief(client, team, &agent, restore_context)?)
         } else {
             None
         };

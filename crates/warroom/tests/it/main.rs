@@ -2,6 +2,7 @@
 //! in a temp dir, a temp HOME and data dir, simulated agents, and the real
 //! Claude Code and Codex driven by a scripted model endpoint on 127.0.0.1.
 
+mod briefing;
 mod cli_surface;
 mod cli_surface_store;
 mod cli_surface_width;
