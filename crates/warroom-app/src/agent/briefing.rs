@@ -10,6 +10,7 @@ use warroom_model::{RosterEntry, briefing};
 use warroom_store::{AgentRecord, MessageKind, TeamRecord};
 use warroom_tmux::ControlClient;
 
+use crate::agent::delivery::Outgoing;
 use crate::views::MessageResult;
 use crate::{App, AppError};
 
@@ -69,7 +70,14 @@ impl App {
         };
         let text = self.as_file_if_asked(team, agent, kind, text)?;
         let body = MessageText::new(&text)?;
-        self.deliver_to(client, team, agent, &Sender::System, kind, &body)
+        let out = Outgoing {
+            client,
+            team,
+            agent,
+            sender: &Sender::System,
+            body: &body,
+        };
+        self.deliver(&out, kind, self.delivery_options())
     }
 
     /// The text itself, or with `briefing = "file"` a pointer to it written

@@ -33,15 +33,14 @@ impl App {
         let client = self.control(&team)?;
         let mut options = self.delivery_options();
         options.now = now;
-        self.deliver_with(
-            &client,
-            &team,
-            &agent,
-            &sender,
-            MessageKind::Message,
-            &body,
-            options,
-        )
+        let out = Outgoing {
+            client: &client,
+            team: &team,
+            agent: &agent,
+            sender: &sender,
+            body: &body,
+        };
+        self.deliver(&out, MessageKind::Message, options)
     }
 
     /// `team broadcast <team> <text>` and `agent send-all`: every agent of the
@@ -75,7 +74,14 @@ impl App {
                 .map(|agent| {
                     let (client, team, sender, body) = (&client, &team, &sender, &body);
                     s.spawn(move || {
-                        self.deliver_to(client, team, agent, sender, MessageKind::Message, body)
+                        let out = Outgoing {
+                            client,
+                            team,
+                            agent,
+                            sender,
+                            body,
+                        };
+                        self.deliver(&out, MessageKind::Message, self.delivery_options())
                     })
                 })
                 .collect();
@@ -128,49 +134,26 @@ impl App {
         }
     }
 
-    /// Delivers one message to one agent and records how it ended.
-    pub(crate) fn deliver_to(
+    /// The one way a message reaches an agent: recorded as pending under
+    /// the agent's lock (two senders never type into one input box at
+    /// once), typed, verified, and finished with its outcome.
+    pub(crate) fn deliver(
         &self,
-        client: &ControlClient,
-        team: &TeamRecord,
-        agent: &AgentRecord,
-        sender: &Sender,
+        out: &Outgoing<'_>,
         kind: MessageKind,
-        body: &MessageText,
+        options: DeliveryOptions,
     ) -> Result<MessageResult, AppError> {
-        self.deliver_with(
-            client,
-            team,
-            agent,
-            sender,
-            kind,
-            body,
-            self.delivery_options(),
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn deliver_with(
-        &self,
-        client: &ControlClient,
-        team: &TeamRecord,
-        agent: &AgentRecord,
-        sender: &Sender,
-        kind: MessageKind,
-        body: &MessageText,
-        options: warroom_agents::DeliveryOptions,
-    ) -> Result<MessageResult, AppError> {
-        let _lock = self.agent_lock(agent.id, options.wait_idle)?;
-        let message_id = self.write(&sender.label(), |tx| {
+        let _lock = self.agent_lock(out.agent.id, options.wait_idle)?;
+        let message_id = self.write(&out.sender.label(), |tx| {
             Ok(tx.create_message(&NewMessage {
-                team_id: team.id,
+                team_id: out.team.id,
                 kind,
-                sender,
-                recipient: agent.id,
-                body: body.as_str(),
+                sender: out.sender,
+                recipient: out.agent.id,
+                body: out.body.as_str(),
             })?)
         })?;
-        self.deliver_recorded(client, team, agent, sender, message_id, body, &options)
+        self.type_recorded(out, message_id, &options)
     }
 
     /// Records a message from warroom itself as pending and hands its
@@ -259,16 +242,14 @@ impl App {
                 redacted: body.redacted(),
             });
         }
-        let options = self.delivery_options();
-        self.deliver_recorded(
-            &client,
-            &team,
-            &agent,
-            &Sender::System,
-            message_id,
-            &body,
-            &options,
-        )
+        let out = Outgoing {
+            client: &client,
+            team: &team,
+            agent: &agent,
+            sender: &Sender::System,
+            body: &body,
+        };
+        self.type_recorded(&out, message_id, &self.delivery_options())
     }
 
     /// Delivers, oldest first, the messages held for an agent while it was
@@ -295,29 +276,21 @@ impl App {
 
     /// Types a recorded message into the agent's pane and records how it
     /// ended. The caller holds the agent's lock.
-    #[allow(clippy::too_many_arguments)]
-    fn deliver_recorded(
+    fn type_recorded(
         &self,
-        client: &ControlClient,
-        team: &TeamRecord,
-        agent: &AgentRecord,
-        sender: &Sender,
+        out: &Outgoing<'_>,
         message_id: i64,
-        body: &MessageText,
-        options: &warroom_agents::DeliveryOptions,
+        options: &DeliveryOptions,
     ) -> Result<MessageResult, AppError> {
-        let profile = self.config.profile(&agent.cli)?;
-        let actor = sender.label();
-        let envelope = Envelope::new(message_id, sender, body);
-        let delivery = match agent.pane_id.as_deref().map(PaneId::new) {
-            Some(Ok(pane)) => deliver(&self.tmux, client, &pane, profile, &envelope, options),
+        let profile = self.config.profile(&out.agent.cli)?;
+        let actor = out.sender.label();
+        let envelope = Envelope::new(message_id, out.sender, out.body);
+        let delivery = match out.agent.pane_id.as_deref().map(PaneId::new) {
+            Some(Ok(pane)) => deliver(&self.tmux, out.client, &pane, profile, &envelope, options),
             _ => warroom_agents::Delivery {
                 outcome: Outcome::Failed,
                 detail: Some("the agent has no pane".into()),
-                transport: warroom_model::Transport::for_text(
-                    &envelope.text,
-                    profile.paste_threshold,
-                ),
+                transport: Transport::for_text(&envelope.text, profile.paste_threshold),
             },
         };
         self.write(&actor, |tx| {
@@ -330,11 +303,21 @@ impl App {
         })?;
         Ok(MessageResult {
             message_id,
-            to: self.agent_view(team, agent),
+            to: self.agent_view(out.team, out.agent),
             outcome: delivery.outcome,
             transport: delivery.transport,
             detail: delivery.detail,
-            redacted: body.redacted(),
+            redacted: out.body.redacted(),
         })
     }
+}
+
+/// One message on its way to one agent of a team, over the team's control
+/// client.
+pub(crate) struct Outgoing<'a> {
+    pub client: &'a ControlClient,
+    pub team: &'a TeamRecord,
+    pub agent: &'a AgentRecord,
+    pub sender: &'a Sender,
+    pub body: &'a MessageText,
 }
