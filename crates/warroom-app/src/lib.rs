@@ -25,7 +25,8 @@ pub use incident::report::{IncidentStory, ReportData, render_incident_report};
 pub use incident::todos::{TodoAdd, TodoChange};
 pub use incident::updates::UpdateInput;
 pub use incident::views::{
-    DeclareResult, IncidentView, LogView, MilestoneView, TodoView, UpdateResult,
+    AttachedLog, ChannelDelivery, DeclareResult, IncidentView, LogView, MilestoneView, TodoView,
+    UpdateResult,
 };
 pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use team::deploy::DeployOptions;

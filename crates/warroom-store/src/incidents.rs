@@ -27,31 +27,7 @@ pub struct UpdateRecord {
     pub created_at: Millis,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotificationStatus {
-    Pending,
-    /// Taken by a process for delivery.
-    Sending,
-    Sent,
-    Failed,
-}
-
-impl NotificationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Sending, Self::Sent, Self::Failed]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-}
+pub use warroom_model::incident::comms::NotificationStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificationRecord {

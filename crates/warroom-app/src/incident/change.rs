@@ -8,9 +8,9 @@ use warroom_model::{
     Incident, IncidentEvent, Milestone, Millis, Phase, Severity, Todo, incident_ref,
     parse_incident_ref,
 };
-use warroom_store::{AttachmentRecord, StoreError};
+use warroom_store::StoreError;
 
-use crate::incident::views::IncidentView;
+use crate::incident::views::{AttachedLog, IncidentView};
 use crate::{App, AppError};
 
 impl App {
@@ -237,9 +237,19 @@ impl App {
     }
 
     /// `incident logs <id>`: the attached logs, as stored (redacted).
-    pub fn incident_logs(&self, input: &str) -> Result<Vec<AttachmentRecord>, AppError> {
+    /// `incident logs <id>`: the logs attached to it, as stored (redacted).
+    pub fn incident_logs(&self, input: &str) -> Result<Vec<AttachedLog>, AppError> {
         let (incident, _) = self.find_incident(input)?;
-        Ok(self.store().attachments(incident.id)?)
+        Ok(self
+            .store()
+            .attachments(incident.id)?
+            .into_iter()
+            .map(|a| AttachedLog {
+                name: a.name,
+                body: a.body,
+                attached_at: a.created_at,
+            })
+            .collect())
     }
 
     pub(crate) fn view_of(&self, id: i64) -> Result<IncidentView, AppError> {

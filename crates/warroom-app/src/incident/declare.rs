@@ -152,8 +152,12 @@ impl App {
             None
         };
         let (incident, team_id) = self.load_incident(incident.id)?;
+        let incident = self.incident_view(&incident, team_id)?;
         Ok(DeclareResult {
-            incident: self.incident_view(&incident, team_id)?,
+            id: incident.id.clone(),
+            severity: incident.severity.clone(),
+            reasons: incident.reasons.clone(),
+            incident,
             logs: logs
                 .iter()
                 .map(|(name, body, found)| LogView {

@@ -5,7 +5,7 @@ use warroom_model::IncidentEvent;
 use warroom_model::incident::comms::{UpdateDraft, UpdateStatus, compose};
 use warroom_model::redact::redact;
 
-use crate::incident::views::UpdateResult;
+use crate::incident::views::{ChannelDelivery, UpdateResult};
 use crate::{App, AppError};
 
 pub struct UpdateInput<'a> {
@@ -94,13 +94,11 @@ impl App {
             .notifications(incident.id)?
             .into_iter()
             .filter(|n| queued.iter().any(|(_, id)| *id == n.id))
-            .map(|n| {
-                (
-                    n.channel,
-                    n.status.as_str().to_owned(),
-                    n.attempts,
-                    n.last_error,
-                )
+            .map(|n| ChannelDelivery {
+                channel: n.channel,
+                status: n.status,
+                attempts: n.attempts,
+                error: n.last_error,
             })
             .collect();
         Ok(UpdateResult {

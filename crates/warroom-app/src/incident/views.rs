@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use warroom_model::incident::clocks::{ClockReading, clocks};
-use warroom_model::incident::comms::StakeholderUpdate;
+use warroom_model::incident::comms::{NotificationStatus, StakeholderUpdate};
 use warroom_model::{Incident, Millis, Owner, Todo, todo_ref};
 
 use crate::incident::escalation::owner_agent;
@@ -79,9 +79,31 @@ pub struct LogView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DeclareResult {
+    /// The incident's id, severity and reasons, also at the top: what a
+    /// script reads first.
+    pub id: String,
+    pub severity: String,
+    pub reasons: Vec<String>,
     pub incident: IncidentView,
     pub logs: Vec<LogView>,
     pub deploy: Option<DeployResult>,
+}
+
+/// How an update went to one channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelDelivery {
+    pub channel: String,
+    pub status: NotificationStatus,
+    pub attempts: u32,
+    pub error: Option<String>,
+}
+
+/// A log attached to an incident, as stored (redacted).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachedLog {
+    pub name: String,
+    pub body: String,
+    pub attached_at: Millis,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,7 +112,7 @@ pub struct UpdateResult {
     pub update: StakeholderUpdate,
     pub text: String,
     /// (channel, status, attempts, last error).
-    pub deliveries: Vec<(String, String, u32, Option<String>)>,
+    pub deliveries: Vec<ChannelDelivery>,
     pub unconfigured: Vec<String>,
 }
 

@@ -8,6 +8,7 @@ use warroom_app::{
     TodoChange, TodoView, UpdateInput,
 };
 use warroom_model::Millis;
+use warroom_model::incident::comms::NotificationStatus;
 use warroom_model::span::human;
 
 use super::deploy::print_deploy;
@@ -52,12 +53,7 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                 },
             })?;
             if as_json {
-                let mut value = serde_json::to_value(&result)?;
-                // The grammar promises these at the top level.
-                value["id"] = result.incident.id.clone().into();
-                value["severity"] = result.incident.severity.clone().into();
-                value["reasons"] = serde_json::to_value(&result.incident.reasons)?;
-                json(&value)?;
+                json(&result)?;
             } else {
                 let i = &result.incident;
                 let head = format!("{} declared ({}): ", i.id, i.severity);
@@ -129,8 +125,9 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                         println!("{line}");
                     }
                 }
-                for (channel, status, attempts, error) in &result.deliveries {
-                    match error {
+                for d in &result.deliveries {
+                    let (channel, status, attempts) = (&d.channel, d.status, d.attempts);
+                    match &d.error {
                         Some(e) => {
                             println!("→ {channel}: {status} after {attempts} attempts ({e})")
                         }
@@ -143,7 +140,12 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                     );
                 }
             }
-            fail_if(result.deliveries.iter().any(|(_, s, _, _)| s != "sent"))
+            fail_if(
+                result
+                    .deliveries
+                    .iter()
+                    .any(|d| d.status != NotificationStatus::Sent),
+            )
         }
         IncidentCommand::Milestone {
             incident,
@@ -235,11 +237,7 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
         IncidentCommand::Logs { incident } => {
             let logs = app.incident_logs(incident)?;
             if as_json {
-                let v: Vec<_> = logs
-                    .iter()
-                    .map(|l| serde_json::json!({"name": l.name, "body": l.body, "attached_at": l.created_at}))
-                    .collect();
-                return json(&v);
+                return json(&logs);
             }
             for l in &logs {
                 println!("==> {} <==\n{}", l.name, l.body.trim_end());
