@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use warroom_model::{AgentId, Millis, Outcome, Transport};
+use warroom_model::{AgentState, StateSource};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamView {
@@ -31,15 +32,39 @@ pub struct AgentView {
     pub pid: Option<u32>,
     pub restarts: u32,
     /// Live state, when it was looked at.
-    pub state: Option<String>,
+    pub state: Option<ViewState>,
     /// What the state carries (a draft, retrying, the dialog, the error).
     pub state_detail: Option<String>,
     /// Which source decided the state: `hook`, `tmux` or `screen`.
-    pub state_source: Option<String>,
+    pub state_source: Option<StateSource>,
     pub state_since: Option<i64>,
     /// The agent's own checkout, and its branch when it is a worktree.
     pub workdir: Option<String>,
     pub branch: Option<String>,
+}
+
+/// An agent's state as a view shows it: as fused while its team runs, or
+/// `stopped` once the team was stopped (its last state would be stale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ViewState {
+    Live(AgentState),
+    Stopped(TeamStopped),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TeamStopped {
+    Stopped,
+}
+
+impl std::fmt::Display for ViewState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ViewState::Live(state) => state.fmt(f),
+            ViewState::Stopped(_) => f.write_str("stopped"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
+use crate::agent::{AgentState, StateSource};
 use crate::incident::IncidentEvent;
 use crate::message::{Outcome, Transport};
 use crate::names::AgentId;
@@ -88,9 +89,9 @@ pub enum EventKind {
     /// `evidence` the screen rows or hook event that showed it.
     AgentState {
         agent: AgentId,
-        from: String,
-        to: String,
-        source: String,
+        from: AgentState,
+        to: AgentState,
+        source: StateSource,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,8 +111,8 @@ pub enum EventKind {
     Supervised {
         agent: AgentId,
         action: Action,
-        state: String,
-        source: String,
+        state: AgentState,
+        source: StateSource,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]

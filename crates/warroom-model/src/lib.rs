@@ -1,6 +1,7 @@
 //! Pure types and policies of warroom. No I/O, no async: everything here is
 //! tested with plain unit and property tests.
 
+pub mod agent;
 pub mod event;
 pub mod incident;
 pub mod message;
@@ -11,6 +12,7 @@ pub mod span;
 pub mod supervision;
 pub mod target;
 
+pub use agent::{AgentState, StateSource};
 pub use event::{Event, EventKind};
 pub use incident::todo::{Owner, Priority, Todo, TodoKind, TodoStatus, parse_todo_ref, todo_ref};
 pub use incident::{

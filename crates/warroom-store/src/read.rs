@@ -2,6 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 use warroom_model::{AgentId, Event, EventKind, Outcome};
+use warroom_model::{AgentState, StateSource};
 
 use crate::{AgentRecord, MessageKind, MessageRecord, Store, StoreError, TeamRecord};
 
@@ -48,15 +49,37 @@ fn agent(r: &Row<'_>) -> rusqlite::Result<AgentRecord> {
         created_at: r.get(11)?,
         workdir: r.get(12)?,
         branch: r.get(13)?,
-        state: r.get(14)?,
+        state: column(r, 14, AgentState::parse, "agent state")?,
         state_detail: r.get(15)?,
-        state_source: r.get(16)?,
+        state_source: optional_column(r, 16, StateSource::parse, "state source")?,
         state_since: r.get(17)?,
-        hook_state: r.get(18)?,
+        hook_state: optional_column(r, 18, AgentState::parse, "hook state")?,
         hook_detail: r.get(19)?,
         hook_at: r.get(20)?,
         session_id: r.get(21)?,
     })
+}
+
+/// A text column that holds one of a domain type's names.
+fn column<T>(
+    r: &Row<'_>,
+    index: usize,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(index)?;
+    parse(&text).ok_or_else(|| corrupt(format!("{what} {text:?}")))
+}
+
+fn optional_column<T>(
+    r: &Row<'_>,
+    index: usize,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = r.get(index)?;
+    text.map(|t| parse(&t).ok_or_else(|| corrupt(format!("{what} {t:?}"))))
+        .transpose()
 }
 
 fn message(r: &Row<'_>) -> rusqlite::Result<MessageRecord> {

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use warroom_model::{AgentId, Millis, Outcome, Sender};
+use warroom_model::{AgentState, StateSource};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TeamRecord {
@@ -47,12 +48,12 @@ pub struct AgentRecord {
     pub branch: Option<String>,
     /// The fused state (`starting`, `idle`, `busy`...), its detail, which
     /// source decided it (`hook`, `tmux`, `screen`) and since when.
-    pub state: String,
+    pub state: AgentState,
     pub state_detail: Option<String>,
-    pub state_source: Option<String>,
+    pub state_source: Option<StateSource>,
     pub state_since: Option<Millis>,
     /// The newest state the CLI's hooks reported, and when.
-    pub hook_state: Option<String>,
+    pub hook_state: Option<AgentState>,
     pub hook_detail: Option<String>,
     pub hook_at: Option<Millis>,
     /// The CLI's own session id (from its hooks), for resuming.

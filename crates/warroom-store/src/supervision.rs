@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, params};
 use warroom_model::supervision::{Action, Watch};
 use warroom_model::{AgentId, EventKind};
+use warroom_model::{AgentState, StateSource};
 
 use crate::read::corrupt;
 use crate::{AgentRecord, Store, StoreError, TeamRecord, Tx};
@@ -13,8 +14,8 @@ use crate::{AgentRecord, Store, StoreError, TeamRecord, Tx};
 /// What the supervisor saw when it acted.
 #[derive(Debug, Clone, Copy)]
 pub struct Evidence<'a> {
-    pub state: &'a str,
-    pub source: &'a str,
+    pub state: AgentState,
+    pub source: StateSource,
     pub detail: Option<&'a str>,
     pub screen: Option<&'a str>,
 }
@@ -86,8 +87,8 @@ impl Tx<'_> {
                 &EventKind::Supervised {
                     agent: agent.id,
                     action: action.clone(),
-                    state: evidence.state.to_owned(),
-                    source: evidence.source.to_owned(),
+                    state: evidence.state,
+                    source: evidence.source,
                     detail: evidence.detail.map(str::to_owned),
                     evidence: evidence.screen.map(str::to_owned),
                 },

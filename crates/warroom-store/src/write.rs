@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use warroom_model::{AgentId, EventKind, Millis, Outcome, Transport};
+use warroom_model::{AgentState, StateSource};
 
 use crate::{AgentRecord, NewAgent, NewMessage, NewTeam, Store, StoreError, TeamRecord};
 
@@ -177,7 +178,7 @@ impl Tx<'_> {
             created_at: self.at,
             workdir: None,
             branch: None,
-            state: "starting".into(),
+            state: AgentState::Starting,
             state_detail: None,
             state_source: None,
             state_since: Some(self.at),
@@ -228,8 +229,8 @@ impl Tx<'_> {
     pub fn set_agent_state(
         &mut self,
         agent: &AgentRecord,
-        to: &str,
-        source: &str,
+        to: AgentState,
+        source: StateSource,
         detail: Option<&str>,
         evidence: Option<&str>,
     ) -> Result<bool, StoreError> {
@@ -238,6 +239,8 @@ impl Tx<'_> {
             [agent.id.0],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let from = AgentState::parse(&from)
+            .ok_or_else(|| StoreError::Corrupt(format!("agent state {from:?}")))?;
         if from == to && from_detail.as_deref() == detail {
             return Ok(false);
         }
@@ -246,7 +249,14 @@ impl Tx<'_> {
             "UPDATE agents SET state = ?2, state_detail = ?3, state_source = ?4,
                     state_since = CASE WHEN ?5 THEN ?6 ELSE COALESCE(state_since, ?6) END
              WHERE id = ?1",
-            params![agent.id.0, to, detail, source, since_changes, self.at],
+            params![
+                agent.id.0,
+                to.as_str(),
+                detail,
+                source.as_str(),
+                since_changes,
+                self.at
+            ],
         )?;
         if since_changes {
             self.event(
@@ -254,8 +264,8 @@ impl Tx<'_> {
                 &EventKind::AgentState {
                     agent: agent.id,
                     from,
-                    to: to.to_owned(),
-                    source: source.to_owned(),
+                    to,
+                    source,
                     detail: detail.map(str::to_owned),
                     evidence: evidence.map(str::to_owned),
                 },
@@ -268,10 +278,11 @@ impl Tx<'_> {
     pub fn record_hook(
         &mut self,
         agent: AgentId,
-        state: Option<&str>,
+        state: Option<AgentState>,
         detail: Option<&str>,
         session_id: Option<&str>,
     ) -> Result<(), StoreError> {
+        let state = state.map(AgentState::as_str);
         self.tx.execute(
             "UPDATE agents SET
                 hook_state  = COALESCE(?2, hook_state),

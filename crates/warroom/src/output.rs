@@ -172,7 +172,7 @@ impl ShortRoles {
 /// `busy since 12:03:04 (screen: retrying)`: the state, since when, and
 /// which source decided it.
 pub fn agent_state(a: &warroom_app::AgentView) -> String {
-    let mut out = a.state.clone().unwrap_or_else(|| "?".into());
+    let mut out = a.state.map_or_else(|| "?".to_owned(), |s| s.to_string());
     if let Some(since) = a.state_since {
         out.push_str(&format!(" since {}", local_time(since)));
     }

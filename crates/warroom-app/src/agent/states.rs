@@ -28,7 +28,7 @@ pub(crate) struct Fused {
 pub struct HookOutcome {
     pub agent: Option<i64>,
     pub event: String,
-    pub state: Option<String>,
+    pub state: Option<AgentState>,
 }
 
 impl App {
@@ -37,7 +37,7 @@ impl App {
         let agents = self.store().agents(team.id)?;
         if !self.tmux.has_session(&team.name)? {
             for agent in &agents {
-                self.record_state(agent, AgentState::Lost.as_str(), "tmux", None, || None)?;
+                self.record_state(agent, AgentState::Lost, StateSource::Tmux, None, || None)?;
             }
             return Ok(());
         }
@@ -71,13 +71,9 @@ impl App {
     ) -> Result<Fused, AppError> {
         let hook = hook_state(agent);
         let (state, source, detail) = hooks::fuse(hook.as_ref(), obs, self.now());
-        let changed = self.record_state(
-            agent,
-            state.as_str(),
-            source.as_str(),
-            detail.as_deref(),
-            || (source != StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS)),
-        )?;
+        let changed = self.record_state(agent, state, source, detail.as_deref(), || {
+            (source != StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS))
+        })?;
         Ok(Fused {
             state,
             source,
@@ -89,8 +85,8 @@ impl App {
     fn record_state(
         &self,
         agent: &AgentRecord,
-        state: &str,
-        source: &str,
+        state: AgentState,
+        source: StateSource,
         detail: Option<&str>,
         evidence: impl FnOnce() -> Option<String>,
     ) -> Result<bool, AppError> {
@@ -128,7 +124,7 @@ impl App {
         }
         let fact =
             hooks::parse_claude(event, input).map_err(|e| AppError::bad_input(e.to_string()))?;
-        let state = fact.state.map(AgentState::as_str);
+        let state = fact.state;
         let evidence = format!("hook {}", fact.event);
         let detail = fact.detail.as_deref().map(|d| redact(d).text);
         self.write("warroom", |tx| {
@@ -141,10 +137,15 @@ impl App {
             // A hook is the CLI's own word: it moves the recorded state at
             // once (the next look fuses it with tmux and the screen).
             if let Some(state) = state {
-                let dead = agent.state == AgentState::Exited.as_str()
-                    || agent.state == AgentState::Lost.as_str();
+                let dead = matches!(agent.state, AgentState::Exited | AgentState::Lost);
                 if !dead {
-                    tx.set_agent_state(&agent, state, "hook", detail.as_deref(), Some(&evidence))?;
+                    tx.set_agent_state(
+                        &agent,
+                        state,
+                        StateSource::Hook,
+                        detail.as_deref(),
+                        Some(&evidence),
+                    )?;
                 }
             }
             Ok(())
@@ -152,14 +153,14 @@ impl App {
         Ok(HookOutcome {
             agent: Some(agent.id.0),
             event: fact.event,
-            state: state.map(str::to_owned),
+            state,
         })
     }
 }
 
 pub(crate) fn hook_state(agent: &AgentRecord) -> Option<HookState> {
     Some(HookState {
-        state: AgentState::parse(agent.hook_state.as_deref()?)?,
+        state: agent.hook_state?,
         detail: agent.hook_detail.clone(),
         at_ms: agent.hook_at?,
     })

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use warroom_model::AgentState;
 use warroom_model::incident::clocks::{ClockReading, ClockStatus, clocks};
 use warroom_model::supervision::Action;
 use warroom_model::{AgentId, EventKind, Millis, TodoStatus};
@@ -32,11 +33,11 @@ pub struct AgentPerformance {
     pub agent: AgentId,
     pub target: String,
     pub role: String,
-    pub state: String,
+    pub state: AgentState,
     /// Milliseconds in each state over the team's life.
-    pub time_in: BTreeMap<String, Millis>,
+    pub time_in: BTreeMap<AgentState, Millis>,
     /// How many times it entered each state.
-    pub entered: BTreeMap<String, u32>,
+    pub entered: BTreeMap<AgentState, u32>,
     pub messages_sent: usize,
     pub messages_received: usize,
     pub messages_undelivered: usize,
@@ -85,7 +86,7 @@ impl App {
                 agent: a.id,
                 target: format!("{}:{}", team.name, a.window),
                 role: a.role.clone(),
-                state: a.state.clone(),
+                state: a.state,
                 time_in: BTreeMap::new(),
                 entered: BTreeMap::new(),
                 messages_sent: messages
@@ -118,7 +119,7 @@ impl App {
         }
 
         // Walk the log: each agent is in one state from one event to the next.
-        let mut current: BTreeMap<AgentId, (String, Millis)> = BTreeMap::new();
+        let mut current: BTreeMap<AgentId, (AgentState, Millis)> = BTreeMap::new();
         let mut parked: Vec<(AgentId, Millis, Millis)> = Vec::new();
         let mut waits: BTreeMap<AgentId, Vec<Millis>> = BTreeMap::new();
         for event in &events {
@@ -131,14 +132,14 @@ impl App {
             match &event.kind {
                 EventKind::AgentStarted { .. } => {
                     close(perf, current.remove(&perf_of), event.at);
-                    current.insert(perf_of, ("starting".into(), event.at));
-                    *perf.entered.entry("starting".into()).or_default() += 1;
+                    current.insert(perf_of, (AgentState::Starting, event.at));
+                    *perf.entered.entry(AgentState::Starting).or_default() += 1;
                 }
                 EventKind::AgentState { to: state, .. } => {
                     close(perf, current.remove(&perf_of), event.at);
-                    current.insert(perf_of, (state.clone(), event.at));
-                    *perf.entered.entry(state.clone()).or_default() += 1;
-                    if state == "waiting" {
+                    current.insert(perf_of, (*state, event.at));
+                    *perf.entered.entry(*state).or_default() += 1;
+                    if *state == AgentState::Waiting {
                         waits.entry(perf_of).or_default().push(event.at);
                     }
                 }
@@ -203,7 +204,7 @@ fn agent_of(kind: &EventKind) -> Option<AgentId> {
     }
 }
 
-fn close(perf: &mut AgentPerformance, state: Option<(String, Millis)>, at: Millis) {
+fn close(perf: &mut AgentPerformance, state: Option<(AgentState, Millis)>, at: Millis) {
     if let Some((state, since)) = state {
         *perf.time_in.entry(state).or_default() += (at - since).max(0);
     }
@@ -219,9 +220,9 @@ fn find_bottlenecks(
     let human = warroom_model::span::human;
     let mut found = Vec::new();
     for a in agents {
-        let time = |s: &str| a.time_in.get(s).copied().unwrap_or(0);
+        let time = |s: AgentState| a.time_in.get(&s).copied().unwrap_or(0);
         let count = |s: &str| a.supervisor.get(s).copied().unwrap_or(0);
-        let waited = time("waiting");
+        let waited = time(AgentState::Waiting);
         if waited > 0 {
             let n = waits.get(&a.agent).map_or(0, Vec::len);
             found.push(Bottleneck {
@@ -241,11 +242,11 @@ fn find_bottlenecks(
             found.push(Bottleneck {
                 kind: "idle-with-open-todos",
                 target: Some(a.target.clone()),
-                cost_ms: time("idle"),
+                cost_ms: time(AgentState::Idle),
                 detail: format!(
                     "{} was idle {} while owning todos ({} nudges, {} reports to the PM; {} todos still open)",
                     a.target,
-                    human(time("idle")),
+                    human(time(AgentState::Idle)),
                     count("nudge"),
                     count("tell-pm"),
                     a.todos_open
@@ -256,7 +257,9 @@ fn find_bottlenecks(
             found.push(Bottleneck {
                 kind: "crash-loop",
                 target: Some(a.target.clone()),
-                cost_ms: time("exited") + time("lost") + time("starting"),
+                cost_ms: time(AgentState::Exited)
+                    + time(AgentState::Lost)
+                    + time(AgentState::Starting),
                 detail: format!(
                     "{} was restarted {} times{}; {} spent dead or starting",
                     a.target,
@@ -266,7 +269,11 @@ fn find_bottlenecks(
                     } else {
                         ""
                     },
-                    human(time("exited") + time("lost") + time("starting"))
+                    human(
+                        time(AgentState::Exited)
+                            + time(AgentState::Lost)
+                            + time(AgentState::Starting)
+                    )
                 ),
             });
         }
@@ -274,7 +281,7 @@ fn find_bottlenecks(
             found.push(Bottleneck {
                 kind: "stuck",
                 target: Some(a.target.clone()),
-                cost_ms: time("busy"),
+                cost_ms: time(AgentState::Busy),
                 detail: format!(
                     "{} was reported busy with no output {} time(s)",
                     a.target,
@@ -287,15 +294,15 @@ fn find_bottlenecks(
             .filter(|(agent, _, _)| *agent == a.agent)
             .map(|(_, at, until)| (*until).min(to) - at)
             .sum();
-        if parked_ms > 0 || time("rate-limited") > 0 {
+        if parked_ms > 0 || time(AgentState::RateLimited) > 0 {
             found.push(Bottleneck {
                 kind: "rate-limited",
                 target: Some(a.target.clone()),
-                cost_ms: time("rate-limited").max(parked_ms),
+                cost_ms: time(AgentState::RateLimited).max(parked_ms),
                 detail: format!(
                     "{} was rate-limited for {}",
                     a.target,
-                    human(time("rate-limited").max(parked_ms))
+                    human(time(AgentState::RateLimited).max(parked_ms))
                 ),
             });
         }

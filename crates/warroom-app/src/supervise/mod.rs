@@ -289,8 +289,8 @@ impl App {
         }
         let screen = (!actions.is_empty()).then(|| look.obs.tail(EVIDENCE_ROWS));
         let evidence = Evidence {
-            state: look.state.as_str(),
-            source: look.source.as_str(),
+            state: look.state,
+            source: look.source,
             detail: look.detail.as_deref(),
             screen: screen.as_deref(),
         };

@@ -2,6 +2,7 @@
 //! how its agents stand, and `recovery start`.
 
 use serde::Serialize;
+use warroom_model::AgentState;
 use warroom_model::{EventKind, Millis};
 use warroom_store::TeamRecord;
 
@@ -18,7 +19,7 @@ pub struct SupervisedTeam {
 pub struct SupervisedAgent {
     pub target: String,
     pub role: String,
-    pub state: String,
+    pub state: AgentState,
     pub state_since: Option<Millis>,
     /// Restarts by the supervisor within its window.
     pub restarts: usize,

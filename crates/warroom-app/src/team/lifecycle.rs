@@ -6,6 +6,7 @@ use warroom_store::TeamRecord;
 
 use crate::team::worktree;
 use crate::views::{AgentView, TeamStatus, TeamView};
+use crate::views::{TeamStopped, ViewState};
 use crate::{App, AppError};
 
 impl App {
@@ -47,13 +48,13 @@ impl App {
             .map(|agent| {
                 let mut view = self.agent_view(team, agent);
                 view.state = Some(if team.ended_at.is_some() {
-                    "stopped".to_owned()
+                    ViewState::Stopped(TeamStopped::Stopped)
                 } else {
-                    agent.state.clone()
+                    ViewState::Live(agent.state)
                 });
                 if team.ended_at.is_none() {
                     view.state_detail = agent.state_detail.clone();
-                    view.state_source = agent.state_source.clone();
+                    view.state_source = agent.state_source;
                     view.state_since = agent.state_since;
                 }
                 view

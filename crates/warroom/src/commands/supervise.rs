@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use warroom_app::{App, AppError, PerformanceView, SupervisedTeam};
+use warroom_model::AgentState;
 use warroom_model::span::human;
 use warroom_server::{
     DaemonGuard, DaemonInfo, DaemonPaths, Probe, StartSpec, Started, Supervisor, ensure_running,
@@ -310,15 +311,19 @@ fn print_performance(view: &PerformanceView) {
         "agent", "role", "idle", "busy", "waiting", "down", "sent", "recv", "rest", "todos"
     );
     for a in &view.agents {
-        let t = |s: &[&str]| human(s.iter().filter_map(|k| a.time_in.get(*k)).sum());
+        let t = |s: &[AgentState]| human(s.iter().filter_map(|k| a.time_in.get(k)).sum());
         println!(
             "  {} {} {:>8} {:>8} {:>8} {:>8}  {:>4} {:>4} {:>4} {:>5}",
             column(&a.target, 15),
             column(&a.role, 24),
-            t(&["idle", "error"]),
-            t(&["busy"]),
-            t(&["waiting", "gated", "rate-limited"]),
-            t(&["exited", "lost", "starting"]),
+            t(&[AgentState::Idle, AgentState::Error]),
+            t(&[AgentState::Busy]),
+            t(&[
+                AgentState::Waiting,
+                AgentState::Gated,
+                AgentState::RateLimited
+            ]),
+            t(&[AgentState::Exited, AgentState::Lost, AgentState::Starting]),
             a.messages_sent,
             a.messages_received,
             a.restarts,
