@@ -1,13 +1,13 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use warroom_model::{AgentId, Millis, Sender};
 use warroom_store::{AgentRecord, Store, StoreError, Tx};
 use warroom_tmux::{Server, Socket};
 
+use crate::store_pool::{Pooled, StorePool};
 use crate::{AppError, Config};
 
 /// Where "now" comes from: the system clock, or a drill clock for tests and
@@ -82,7 +82,7 @@ pub struct AppOptions {
 pub struct App {
     pub(crate) data_dir: PathBuf,
     pub(crate) project_dir: PathBuf,
-    pub(crate) store: Mutex<Store>,
+    store: StorePool,
     pub(crate) tmux: Server,
     pub(crate) config: Config,
     clock: Clock,
@@ -99,7 +99,7 @@ impl App {
         Ok(Self {
             data_dir: options.data_dir,
             project_dir: options.project_dir,
-            store: Mutex::new(store),
+            store: StorePool::new(store),
             tmux,
             config,
             clock: options.clock,
@@ -130,10 +130,9 @@ impl App {
         self.clock
     }
 
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        // Store calls do not panic midway through a write (transactions roll
-        // back on drop), so a poisoned lock still guards consistent data.
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    /// A connection to the store for this call (see `StorePool`).
+    pub(crate) fn store(&self) -> Pooled<'_> {
+        self.store.get()
     }
 
     /// One write transaction, stamped with now and the acting party.

@@ -8,6 +8,7 @@ mod demo;
 mod doctor;
 mod error;
 mod incident;
+mod store_pool;
 mod supervise;
 mod team;
 mod views;

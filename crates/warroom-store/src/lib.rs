@@ -49,6 +49,20 @@ impl Store {
         open::open(data_dir)
     }
 
+    /// Another connection to this same store, opened as this one was
+    /// (read-write or read-only): a caller that needs the store while
+    /// another holds a connection in a transaction gets its own, and SQLite
+    /// serialises their writes (WAL mode, busy timeout).
+    pub fn another(&self) -> Result<Self, StoreError> {
+        Self::reopen(&self.path, self.read_only)
+    }
+
+    /// A further connection to the store at `path` that this process
+    /// already opened with [`Store::open`] (`read_only` as it came out).
+    pub fn reopen(path: &Path, read_only: bool) -> Result<Self, StoreError> {
+        open::reopen(path, read_only)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -318,6 +318,15 @@ fn restore_sidecar_modes(path: &Path) {
     }
 }
 
+/// A further connection to a store this process already opened.
+pub(crate) fn reopen(path: &Path, read_only: bool) -> Result<Store, StoreError> {
+    if read_only {
+        open_read_only(path)
+    } else {
+        open_read_write(path)
+    }
+}
+
 fn open_read_only(path: &Path) -> Result<Store, StoreError> {
     // `mode=ro` shares the WAL index (-shm) with any writer, so it sees
     // their latest commits as they happen.

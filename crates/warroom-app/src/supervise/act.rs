@@ -137,7 +137,6 @@ impl App {
         kind: &str,
         text: &str,
     ) -> Result<(), AppError> {
-        // Bound first: the store's guard must not live into the block.
         let incident = self.store().incident_of_team(team.id)?;
         if let Some(incident_id) = incident {
             let (incident, _) = self.load_incident(incident_id)?;
