@@ -108,6 +108,49 @@ pub fn deliver(
 
 type Verdict = (Outcome, Option<String>);
 
+/// Whether a message may be typed into an agent seen as `before`: `Ok(true)`
+/// when a busy agent will queue it itself (`--now` on a CLI that queues),
+/// `Ok(false)` when it takes input now, and otherwise the verdict, with
+/// nothing typed: never into a dialog, a gate, a dead pane, another
+/// program, or over text someone else left in the input box.
+pub fn may_type(
+    before: &Observation,
+    queue_in_cli: bool,
+    waited: Duration,
+) -> Result<bool, Verdict> {
+    match before.state {
+        AgentState::Busy if queue_in_cli => Ok(true),
+        state if state.takes_input() && before.draft.is_empty() => Ok(false),
+        AgentState::Idle => Err(refused(format!(
+            "the input box holds text warroom did not type ({:?}); nothing was typed",
+            shorten(&before.draft)
+        ))),
+        AgentState::Exited => Err(refused(
+            "the agent has exited; restart it with `warroom agent restart`".into(),
+        )),
+        AgentState::Lost => Err(refused("the agent's pane is gone".into())),
+        AgentState::Foreign => Err(refused(format!(
+            "the pane runs {:?}, not the agent; nothing was typed",
+            before.current_command
+        ))),
+        AgentState::Waiting => Err(refused(format!(
+            "the agent is waiting for a person ({}); nothing was typed",
+            before.detail().unwrap_or_else(|| "a dialog is open".into())
+        ))),
+        AgentState::Gated => Err(refused(format!(
+            "the agent is stopped at a start-up gate ({}); nothing was typed",
+            before.detail().unwrap_or_else(|| "a dialog".into())
+        ))),
+        _ => Err((
+            Outcome::Failed,
+            Some(format!(
+                "the agent stayed {} for {waited:.0?}; nothing was typed",
+                before.state.as_str()
+            )),
+        )),
+    }
+}
+
 fn attempt(
     server: &Server,
     client: &ControlClient,
@@ -129,51 +172,10 @@ fn attempt(
     } else {
         wait_until_idle(client, pane, profile, options.wait_idle)?
     };
-    let mut queued = false;
-    match before.state {
-        AgentState::Busy if queue_in_cli => queued = true,
-        state if state.takes_input() && before.draft.is_empty() => {}
-        AgentState::Idle => {
-            return Ok(refused(format!(
-                "the input box holds text warroom did not type ({:?}); nothing was typed",
-                shorten(&before.draft)
-            )));
-        }
-        AgentState::Exited => {
-            return Ok(refused(
-                "the agent has exited; restart it with `warroom agent restart`".into(),
-            ));
-        }
-        AgentState::Lost => return Ok(refused("the agent's pane is gone".into())),
-        AgentState::Foreign => {
-            return Ok(refused(format!(
-                "the pane runs {:?}, not the agent; nothing was typed",
-                before.current_command
-            )));
-        }
-        AgentState::Waiting => {
-            return Ok(refused(format!(
-                "the agent is waiting for a person ({}); nothing was typed",
-                before.detail().unwrap_or_else(|| "a dialog is open".into())
-            )));
-        }
-        AgentState::Gated => {
-            return Ok(refused(format!(
-                "the agent is stopped at a start-up gate ({}); nothing was typed",
-                before.detail().unwrap_or_else(|| "a dialog".into())
-            )));
-        }
-        _ => {
-            return Ok((
-                Outcome::Failed,
-                Some(format!(
-                    "the agent stayed {} for {:.0?}; nothing was typed",
-                    before.state.as_str(),
-                    options.wait_idle
-                )),
-            ));
-        }
-    }
+    let queued = match may_type(&before, queue_in_cli, options.wait_idle) {
+        Ok(queued) => queued,
+        Err(verdict) => return Ok(verdict),
+    };
 
     match transport {
         Transport::Typed => client.send_literal(pane, &envelope.text)?,
@@ -311,4 +313,80 @@ fn shorten(text: &str) -> String {
         s.push('…');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screen::ScreenState;
+    use crate::state::StateSource;
+
+    fn seen(state: AgentState, screen_state: Option<ScreenState>, draft: &str) -> Observation {
+        Observation {
+            state,
+            source: StateSource::Screen,
+            screen_state,
+            draft: draft.into(),
+            pid: Some(7),
+            current_command: "claude".into(),
+            exit_status: None,
+            exit_signal: None,
+            screen: String::new(),
+        }
+    }
+
+    const WAITED: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn a_waiting_agent_is_refused_and_told_why() {
+        let asking = seen(
+            AgentState::Waiting,
+            Some(ScreenState::Waiting {
+                prompt: Some("Do you want to proceed?".into()),
+            }),
+            "",
+        );
+        let (outcome, detail) = may_type(&asking, false, WAITED).expect_err("refused");
+        assert_eq!(outcome, Outcome::Refused);
+        assert_eq!(
+            detail.as_deref(),
+            Some("the agent is waiting for a person (Do you want to proceed?); nothing was typed")
+        );
+        // Not even with --now: a dialog is never typed into.
+        assert!(may_type(&asking, true, WAITED).is_err());
+    }
+
+    #[test]
+    fn only_a_free_input_box_takes_a_message() {
+        for state in [AgentState::Idle, AgentState::Error, AgentState::RateLimited] {
+            assert_eq!(may_type(&seen(state, None, ""), false, WAITED), Ok(false));
+        }
+        let someone_typing = seen(AgentState::Idle, None, "half a sentence");
+        assert_eq!(
+            may_type(&someone_typing, false, WAITED).map_err(|v| v.0),
+            Err(Outcome::Refused)
+        );
+        for state in [
+            AgentState::Gated,
+            AgentState::Exited,
+            AgentState::Lost,
+            AgentState::Foreign,
+        ] {
+            assert_eq!(
+                may_type(&seen(state, None, ""), false, WAITED).map_err(|v| v.0),
+                Err(Outcome::Refused),
+                "{state}"
+            );
+        }
+        // Still busy after the wait: failed, nothing typed.
+        assert_eq!(
+            may_type(&seen(AgentState::Busy, None, ""), false, WAITED).map_err(|v| v.0),
+            Err(Outcome::Failed)
+        );
+        // A CLI that queues input itself takes it while busy with --now.
+        assert_eq!(
+            may_type(&seen(AgentState::Busy, None, ""), true, WAITED),
+            Ok(true)
+        );
+    }
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use warroom_model::{AgentId, Millis, Sender};
+use warroom_ops::{Git, Worktrees};
 use warroom_store::{AgentRecord, Store, StoreError, Tx};
 use warroom_tmux::{Server, Socket};
 
@@ -84,6 +85,8 @@ pub struct App {
     pub(crate) project_dir: PathBuf,
     store: StorePool,
     pub(crate) tmux: Server,
+    /// git, for the agents' worktrees.
+    pub(crate) git: Box<dyn Worktrees>,
     pub(crate) config: Config,
     clock: Clock,
     operator: String,
@@ -101,6 +104,7 @@ impl App {
             project_dir: options.project_dir,
             store: StorePool::new(store),
             tmux,
+            git: Box::new(Git::default()),
             config,
             clock: options.clock,
             operator: options.operator,

@@ -2,6 +2,7 @@ use warroom_model::incident::UnknownName;
 use warroom_model::incident::severity::ImpactError;
 use warroom_model::span::SpanError;
 use warroom_model::{CatalogueError, IncidentError, MessageError, NameError, TargetError};
+use warroom_ops::GitError;
 use warroom_store::StoreError;
 use warroom_tmux::TmuxError;
 
@@ -26,6 +27,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Tmux(#[from] TmuxError),
+    #[error(transparent)]
+    Git(#[from] GitError),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -11,6 +11,8 @@ mod incident;
 mod store_pool;
 mod supervise;
 mod team;
+#[cfg(test)]
+mod testing;
 mod views;
 
 pub use agent::messages::ExportFormat;

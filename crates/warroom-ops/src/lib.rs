@@ -1,7 +1,9 @@
-//! Adapters to the world outside tmux and the store. For now: notification
-//! channels. Each is tested against the real thing (an HTTP server on
-//! 127.0.0.1, a real file).
+//! Adapters to the world outside tmux and the store: git (worktrees) and
+//! notification channels. Each is tested against the real thing (real git
+//! repositories, an HTTP server on 127.0.0.1, a real file).
 
+pub mod git;
 pub mod notify;
 
+pub use git::{Git, GitError, Worktrees};
 pub use notify::{ChannelKind, ChannelSpec, Delivery, Notifier, NotifyError, Payload};

@@ -340,6 +340,34 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Records a restart that happened without its record (its supervisor
+    /// died in between), unless the agent's counter moved past `from_count`
+    /// meanwhile: then it was recorded after all. Returns whether it wrote.
+    pub fn restart_found(
+        &mut self,
+        agent: &AgentRecord,
+        from_count: u32,
+        pid: Option<u32>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.tx.execute(
+            "UPDATE agents SET pid = COALESCE(?3, pid), restarts = restarts + 1
+             WHERE id = ?1 AND restarts = ?2",
+            params![agent.id.0, from_count, pid],
+        )?;
+        if changed > 0 {
+            self.event(
+                Some(agent.team_id),
+                &EventKind::AgentRestarted {
+                    agent: agent.id,
+                    old_pid: None,
+                    new_pid: pid,
+                    restore_context: true,
+                },
+            )?;
+        }
+        Ok(changed > 0)
+    }
+
     /// Sets the team's purpose unless it has one (the first broadcast names it).
     pub fn set_purpose_if_unset(
         &mut self,

@@ -124,7 +124,9 @@ impl App {
             team.purpose.as_deref().unwrap_or("(not stated yet)")
         ));
         if let (Some(workdir), Some(branch)) = (&agent.workdir, &agent.branch) {
-            let stands = crate::team::worktree::summary(Path::new(workdir))
+            let stands = self
+                .git
+                .summary(Path::new(workdir))
                 .unwrap_or_else(|e| format!("unreadable ({e})"));
             text.push_str(&format!(
                 "Your worktree {workdir} (branch {branch}): {stands}.\n"
@@ -175,4 +177,53 @@ fn clip(text: &str, max: usize) -> String {
         &text[..cut],
         text.len() - cut
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use warroom_model::Sender;
+    use warroom_store::{MessageKind, NewMessage};
+
+    use crate::testing::{FakeGit, app, team};
+
+    #[test]
+    fn a_restarted_agent_is_briefed_with_its_context() {
+        let t = app(FakeGit {
+            uncommitted: vec![" M auth.py".into()],
+            ..FakeGit::default()
+        });
+        let (team, agents) = team(
+            &t,
+            "revive",
+            &["senior-backend-developer", "project-manager"],
+        );
+        let (dev, pm) = (&agents[0], &agents[1]);
+        t.app
+            .write("alice", |tx| {
+                tx.create_message(&NewMessage {
+                    team_id: team.id,
+                    kind: MessageKind::Message,
+                    sender: &Sender::Agent {
+                        id: pm.id,
+                        label: "project-manager (revive:1)".into(),
+                    },
+                    recipient: dev.id,
+                    body: "The pool leaks in handler.rs line 88",
+                })?;
+                Ok(())
+            })
+            .expect("message");
+        let dev = t.app.stored_agent(dev.id).expect("agent");
+        let context = t.app.restored_context(&team, &dev).expect("context");
+        for part in [
+            "CONTEXT RESTORED",
+            "BRIEFING. You are the senior-backend-developer",
+            "Team purpose: Fix the auth 500s",
+            "(branch hotfix/revive/senior-backend-developer): newest commit abc123 fix the leak; 1 uncommitted",
+            "from project-manager (revive:1)",
+            "The pool leaks in handler.rs line 88",
+        ] {
+            assert!(context.contains(part), "no {part:?} in:\n{context}");
+        }
+    }
 }

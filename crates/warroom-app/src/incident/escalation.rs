@@ -298,3 +298,44 @@ fn escalation_text(
         todo_ref(todo.id),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use warroom_model::{AgentId, Owner};
+
+    use super::owner_agent;
+    use crate::testing::{FakeGit, app, team};
+
+    #[test]
+    fn an_escalation_goes_to_the_agent_that_owns_the_todo() {
+        let t = app(FakeGit::default());
+        let (_, agents) = team(
+            &t,
+            "ladder",
+            &[
+                "senior-backend-developer",
+                "devops-engineer",
+                "project-manager",
+            ],
+        );
+        let by_role = Owner::Role {
+            role: "devops-engineer".into(),
+        };
+        assert_eq!(owner_agent(&agents, &by_role).map(|a| a.window), Some(1));
+        let by_agent = Owner::Agent {
+            id: agents[2].id,
+            label: "pm".into(),
+        };
+        assert_eq!(owner_agent(&agents, &by_agent).map(|a| a.window), Some(2));
+        // A person has no pane; an unknown role or agent has no agent.
+        let person = Owner::Person {
+            name: "alice".into(),
+        };
+        assert!(owner_agent(&agents, &person).is_none());
+        let gone = Owner::Agent {
+            id: AgentId(99),
+            label: "ag-99".into(),
+        };
+        assert!(owner_agent(&agents, &gone).is_none());
+    }
+}

@@ -33,6 +33,13 @@ impl App {
                 Ok(())
             }
             Action::Park { .. } => Ok(()),
+            // Compare-and-swap on the counter: a restart this daemon just
+            // recorded itself is not counted twice.
+            Action::RecordRestart { from_count, .. } => self
+                .write("supervisor", |tx| {
+                    Ok(tx.restart_found(agent, *from_count, look.obs.pid)?)
+                })
+                .map(drop),
             Action::Resume => self
                 .queue_system_message(
                     team,

@@ -152,7 +152,7 @@ impl App {
                 let _ = self.tmux.kill_session(&team.name);
                 for plan in &plans {
                     if plan.branch.is_some() && plan.workdir.exists() {
-                        let _ = worktree::remove(&self.project_dir, &plan.workdir, false);
+                        let _ = self.git.remove(&self.project_dir, &plan.workdir, false);
                     }
                 }
                 let _ = self.write(&actor, |tx| Ok(tx.end_team(&team)?));
@@ -253,15 +253,15 @@ impl App {
         } else {
             "sim".to_owned()
         };
-        let (workdir, branch) =
-            if options.no_worktree || !worktree::is_repository(&self.project_dir) {
-                (self.project_dir.clone(), None)
-            } else {
-                (
-                    worktree::worktree_path(&self.data_dir, team, role),
-                    Some(worktree::branch_name(team, role)),
-                )
-            };
+        let (workdir, branch) = if options.no_worktree || !self.git.is_repository(&self.project_dir)
+        {
+            (self.project_dir.clone(), None)
+        } else {
+            (
+                worktree::worktree_path(&self.data_dir, team, role),
+                Some(worktree::branch_name(team, role)),
+            )
+        };
         let exe = self.warroom_exe.to_string_lossy();
         let mut argv = self.agent_argv(self.config.profile(&cli)?, &exe, &workdir)?;
         if cli == "sim" {
@@ -318,7 +318,7 @@ impl App {
                         plan.workdir.display()
                     )));
                 }
-                worktree::create(&self.project_dir, &plan.workdir, branch)?;
+                self.git.create(&self.project_dir, &plan.workdir, branch)?;
             }
             let profile = self.config.profile(&plan.cli)?;
             let env = |name: &str| {

@@ -4,7 +4,6 @@ use std::process::Command;
 
 use warroom_store::TeamRecord;
 
-use crate::team::worktree;
 use crate::views::{AgentView, TeamStatus, TeamView};
 use crate::views::{TeamStopped, ViewState};
 use crate::{App, AppError};
@@ -80,7 +79,7 @@ impl App {
         if !force {
             let mut dirty = Vec::new();
             for (agent, path) in &worktrees {
-                let changes = worktree::uncommitted(path)?;
+                let changes = self.git.uncommitted(path)?;
                 if !changes.is_empty() {
                     dirty.push(format!(
                         "{agent} ({}): {}",
@@ -113,7 +112,7 @@ impl App {
             self.tmux.kill_session(&team.name)?;
         }
         for (agent, path) in &worktrees {
-            worktree::remove(project, path, force)?;
+            self.git.remove(project, path, force)?;
             let team_id = team.id;
             let path = path.to_string_lossy().into_owned();
             self.write(&actor, |tx| {
@@ -142,5 +141,24 @@ impl App {
             )));
         }
         Ok(self.tmux.attach_command(&team.name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{FakeGit, app, team};
+
+    #[test]
+    fn a_team_with_uncommitted_work_is_not_killed_and_the_files_are_named() {
+        let t = app(FakeGit {
+            uncommitted: vec![" M auth.py".into()],
+            ..FakeGit::default()
+        });
+        team(&t, "leaky", &["senior-backend-developer"]);
+        let err = t.app.kill_team("leaky", false).expect_err("refused");
+        assert_eq!(err.kind(), crate::ErrorKind::BadInput);
+        assert!(err.to_string().contains("M auth.py"), "{err}");
+        // Nothing was stopped, nothing removed.
+        assert!(t.app.live_team("leaky").is_ok());
     }
 }

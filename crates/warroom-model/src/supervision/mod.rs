@@ -132,6 +132,9 @@ pub struct Watch {
 pub enum Action {
     /// Start it again with its context; `attempt` counts within the window.
     Restart { attempt: u32 },
+    /// The pending restart was carried out, but the supervisor that did it
+    /// died before recording it: record it now.
+    RecordRestart { attempt: u32, from_count: u32 },
     /// Too many restarts: stop trying, call a person.
     GiveUp { restarts: u32 },
     /// Rate-limited: leave it alone until then.
@@ -163,6 +166,9 @@ impl Action {
             Action::Restart { attempt } => {
                 format!("restarted with its context (attempt {attempt})")
             }
+            Action::RecordRestart { attempt, .. } => {
+                format!("found restarted (attempt {attempt}) by a supervisor that died; recorded")
+            }
             Action::GiveUp { restarts } => {
                 format!("marked failed after {restarts} restarts; a person must look")
             }
@@ -193,6 +199,7 @@ impl Action {
     pub fn name(&self) -> &'static str {
         match self {
             Action::Restart { .. } => "restart",
+            Action::RecordRestart { .. } => "record-restart",
             Action::GiveUp { .. } => "give-up",
             Action::Park { .. } => "park",
             Action::Resume => "resume",
@@ -216,11 +223,18 @@ pub fn decide(
     if seen.condition != Condition::RateLimited {
         watch.parked_until = None;
     }
-    if watch
-        .pending_restart
-        .is_some_and(|p| seen.restarts > p.from_count)
-    {
-        watch.pending_restart = None;
+    if let Some(pending) = watch.pending_restart {
+        if seen.restarts > pending.from_count {
+            watch.pending_restart = None;
+        } else if seen.condition != Condition::Gone {
+            // Alive again and not on record: the restart happened, and the
+            // supervisor that did it died before writing it down.
+            watch.pending_restart = None;
+            actions.push(Action::RecordRestart {
+                attempt: pending.attempt,
+                from_count: pending.from_count,
+            });
+        }
     }
     match seen.condition {
         Condition::Gone => {

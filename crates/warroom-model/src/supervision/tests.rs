@@ -269,3 +269,25 @@ fn the_watch_survives_a_round_trip_through_json() {
         Watch::default()
     );
 }
+
+#[test]
+fn a_restart_done_but_not_recorded_before_the_supervisor_died_is_recorded_not_repeated() {
+    let p = policy();
+    let mut w = Watch::default();
+    assert_eq!(
+        decide(&p, &mut w, &gone(1_000, 0), 1_000),
+        vec![Action::Restart { attempt: 1 }]
+    );
+    // The next supervisor finds it alive, its counter unmoved.
+    assert_eq!(
+        decide(&p, &mut w, &seen(Condition::Idle, 2_000), 2_500),
+        vec![Action::RecordRestart {
+            attempt: 1,
+            from_count: 0
+        }]
+    );
+    assert_eq!(w.pending_restart, None);
+    assert_eq!(w.restarts.len(), 1);
+    // Nothing more to do for it.
+    assert!(decide(&p, &mut w, &seen(Condition::Idle, 2_000), 3_000).is_empty());
+}

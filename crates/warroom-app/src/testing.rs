@@ -1,0 +1,110 @@
+//! Unit tests of the application's decisions, without tmux: an App on a
+//! temp store whose git is a fake, and teams written straight to the store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use warroom_ops::{GitError, Worktrees};
+use warroom_store::{AgentRecord, NewAgent, NewTeam, TeamRecord};
+use warroom_tmux::Socket;
+
+use crate::{App, AppOptions, Clock};
+
+/// git as a test scripts it: what is uncommitted, and what was removed.
+#[derive(Default)]
+pub(crate) struct FakeGit {
+    pub uncommitted: Vec<String>,
+    pub removed: Mutex<Vec<PathBuf>>,
+}
+
+impl Worktrees for FakeGit {
+    fn is_repository(&self, _dir: &Path) -> bool {
+        true
+    }
+    fn create(&self, _project: &Path, path: &Path, _branch: &str) -> Result<(), GitError> {
+        std::fs::create_dir_all(path).map_err(|source| GitError::Dir {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+    fn uncommitted(&self, _path: &Path) -> Result<Vec<String>, GitError> {
+        Ok(self.uncommitted.clone())
+    }
+    fn remove(&self, _project: &Path, path: &Path, _force: bool) -> Result<(), GitError> {
+        self.removed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(path.to_owned());
+        Ok(())
+    }
+    fn summary(&self, _path: &Path) -> Result<String, GitError> {
+        Ok(format!(
+            "newest commit abc123 fix the leak; {} uncommitted",
+            self.uncommitted.len()
+        ))
+    }
+}
+
+pub(crate) struct TestApp {
+    pub app: App,
+    pub dir: tempfile::TempDir,
+}
+
+/// An App on a temp data dir, a tmux socket no test starts, and `git`.
+pub(crate) fn app(git: FakeGit) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = App::open(AppOptions {
+        data_dir: dir.path().join("data"),
+        tmux_socket: Socket::Path(dir.path().join("no-tmux.sock")),
+        project_dir: dir.path().to_owned(),
+        config_layers: Vec::new(),
+        clock: Clock::drill(1_795_312_800_000),
+        operator: "alice".into(),
+        agent_id: None,
+        warroom_exe: PathBuf::from("/bin/false"),
+    })
+    .expect("app");
+    app.git = Box::new(git);
+    TestApp { app, dir }
+}
+
+/// A team of `roles` in the store (window 0 first), each agent in a
+/// worktree directory that exists.
+pub(crate) fn team(t: &TestApp, name: &str, roles: &[&str]) -> (TeamRecord, Vec<AgentRecord>) {
+    let project = t.dir.path().to_string_lossy().into_owned();
+    let workdirs: Vec<PathBuf> = roles
+        .iter()
+        .map(|r| t.dir.path().join("worktrees").join(name).join(r))
+        .collect();
+    for w in &workdirs {
+        std::fs::create_dir_all(w).expect("workdir");
+    }
+    t.app
+        .write("alice", |tx| {
+            let team = tx.create_team(&NewTeam {
+                name,
+                team_type: Some("backend"),
+                project_dir: &project,
+                purpose: Some("Fix the auth 500s"),
+                tmux_socket: "no-tmux.sock",
+            })?;
+            let mut agents = Vec::new();
+            for (window, role) in roles.iter().enumerate() {
+                let agent = tx.add_agent(&NewAgent {
+                    team_id: team.id,
+                    window: window as u32,
+                    role,
+                    display_name: role,
+                    cli: "sim",
+                    configured_cli: "sim",
+                    command: &[],
+                })?;
+                let workdir = workdirs[window].to_string_lossy().into_owned();
+                let branch = format!("hotfix/{name}/{role}");
+                tx.set_workdir(&agent, &workdir, Some(&branch))?;
+                agents.push(agent);
+            }
+            Ok((team, agents))
+        })
+        .expect("team")
+}

@@ -1,0 +1,150 @@
+//! git, the only place warroom runs it: each agent's own worktree of the
+//! project on its own branch, its state, and its removal. Behind the
+//! [`Worktrees`] trait so the application can be tested without git; tested
+//! here against real repositories.
+
+use std::path::Path;
+use std::process::Command;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{what}: could not run git: {source}")]
+    Spawn {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{what}: {message}")]
+    Failed { what: String, message: String },
+    #[error("{path}: {source}")]
+    Dir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the application asks of git.
+pub trait Worktrees: Send + Sync {
+    /// Whether `dir` is inside a git work tree with at least one commit.
+    fn is_repository(&self, dir: &Path) -> bool;
+    /// Adds a worktree at `path` on `branch`: created from HEAD unless it
+    /// exists, in which case its commits are kept and checked out.
+    fn create(&self, project: &Path, path: &Path, branch: &str) -> Result<(), GitError>;
+    /// What is uncommitted (`git status --porcelain`), empty when clean.
+    /// warroom's own `.warroom/` files do not count.
+    fn uncommitted(&self, path: &Path) -> Result<Vec<String>, GitError>;
+    /// Removes a worktree; its branch stays (it may hold the fix).
+    fn remove(&self, project: &Path, path: &Path, force: bool) -> Result<(), GitError>;
+    /// Where a worktree stands, in one line: its newest commit and what is
+    /// uncommitted.
+    fn summary(&self, path: &Path) -> Result<String, GitError>;
+}
+
+/// The `git` on PATH, with the engineer's own configuration, hooks and
+/// credentials; `with_env` adds variables (tests give it a hermetic
+/// config).
+#[derive(Debug, Clone, Default)]
+pub struct Git {
+    env: Vec<(String, String)>,
+}
+
+impl Git {
+    pub fn with_env(env: Vec<(String, String)>) -> Self {
+        Self { env }
+    }
+
+    fn git(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.arg("-C").arg(dir);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+}
+
+fn run(mut cmd: Command, what: &str) -> Result<String, GitError> {
+    let out = cmd.output().map_err(|source| GitError::Spawn {
+        what: what.to_owned(),
+        source,
+    })?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(GitError::Failed {
+            what: what.to_owned(),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        })
+    }
+}
+
+impl Worktrees for Git {
+    fn is_repository(&self, dir: &Path) -> bool {
+        let mut cmd = self.git(dir);
+        cmd.args(["rev-parse", "--verify", "--quiet", "HEAD"]);
+        cmd.output().is_ok_and(|o| o.status.success())
+    }
+
+    fn create(&self, project: &Path, path: &Path, branch: &str) -> Result<(), GitError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| GitError::Dir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let mut exists = self.git(project);
+        exists.args([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ]);
+        let branch_exists = exists.output().is_ok_and(|o| o.status.success());
+        let mut add = self.git(project);
+        add.args(["worktree", "add", "--quiet"]);
+        if branch_exists {
+            add.arg(path).arg(branch);
+        } else {
+            add.args(["-b", branch]).arg(path).arg("HEAD");
+        }
+        run(add, &format!("git worktree add {}", path.display()))?;
+        Ok(())
+    }
+
+    fn uncommitted(&self, path: &Path) -> Result<Vec<String>, GitError> {
+        let mut status = self.git(path);
+        status.args(["status", "--porcelain", "--untracked-files=all"]);
+        Ok(run(status, &format!("git status in {}", path.display()))?
+            .lines()
+            .filter(|l| !l[3.min(l.len())..].starts_with(".warroom/"))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    fn remove(&self, project: &Path, path: &Path, force: bool) -> Result<(), GitError> {
+        let mut cmd = self.git(project);
+        cmd.args(["worktree", "remove"]);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.arg(path);
+        run(cmd, &format!("git worktree remove {}", path.display()))?;
+        Ok(())
+    }
+
+    fn summary(&self, path: &Path) -> Result<String, GitError> {
+        let mut head = self.git(path);
+        head.args(["log", "-1", "--format=%h %s"]);
+        let head = run(head, &format!("git log in {}", path.display()))?;
+        let changes = self.uncommitted(path)?;
+        let shown: Vec<&str> = changes.iter().take(10).map(|l| l.trim()).collect();
+        let uncommitted = match changes.len() {
+            0 => "nothing uncommitted".to_owned(),
+            n => format!(
+                "{n} uncommitted: {}{}",
+                shown.join(", "),
+                if n > shown.len() { ", …" } else { "" }
+            ),
+        };
+        Ok(format!("newest commit {}; {uncommitted}", head.trim()))
+    }
+}
