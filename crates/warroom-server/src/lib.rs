@@ -3,9 +3,11 @@
 //! evidence (restart, park, notify, nudge), runs the incident timers, and
 //! restores a team whose tmux server died. See DESIGN.md, "daemon".
 
+mod daemon;
 mod lifecycle;
 mod supervisor;
 
+pub use daemon::{LogFollower, run_daemon};
 pub use lifecycle::{
     DaemonError, DaemonGuard, DaemonInfo, DaemonPaths, PROTOCOL, Probe, StartSpec, Started,
     VERSION, ensure_running, log_line, stop,

@@ -92,7 +92,7 @@ impl Supervisor {
             }
             if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
                 last_heartbeat = Instant::now();
-                let now = chrono::Utc::now().timestamp_millis();
+                let now = self.primary.clock().now();
                 if let Err(e) = guard.heartbeat(now) {
                     log_line("ERROR", &format!("heartbeat: {e}"));
                 }

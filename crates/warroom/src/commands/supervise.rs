@@ -1,6 +1,5 @@
 //! `daemon`, `recovery start` and `monitor performance`.
 
-use std::io::{Read, Seek, SeekFrom};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -8,8 +7,7 @@ use warroom_app::{App, AppError, PerformanceView, SupervisedTeam};
 use warroom_model::AgentState;
 use warroom_model::span::human;
 use warroom_server::{
-    DaemonGuard, DaemonInfo, DaemonPaths, Probe, StartSpec, Started, Supervisor, ensure_running,
-    log_line,
+    DaemonInfo, DaemonPaths, LogFollower, Probe, StartSpec, Started, ensure_running, run_daemon,
 };
 
 use crate::cli::{Cli, DaemonCommand, MonitorCommand, RecoveryCommand};
@@ -184,27 +182,13 @@ fn logs(paths: &DaemonPaths, lines: usize, follow: bool) -> Result<()> {
         }
         return Ok(());
     }
-    let path = paths.log();
-    let mut offset = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let mut follower = LogFollower::new(paths);
     loop {
         // As `agent messages --follow`: end when the reader does.
         if stdout_closes_within(Duration::from_millis(250)) {
             return Ok(());
         }
-        let Ok(mut file) = std::fs::File::open(&path) else {
-            continue;
-        };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        if len < offset {
-            offset = 0;
-        }
-        if len > offset {
-            file.seek(SeekFrom::Start(offset))?;
-            let mut text = String::new();
-            file.read_to_string(&mut text)?;
-            print!("{text}");
-            offset = len;
-        }
+        print!("{}", follower.next_text()?);
     }
 }
 
@@ -212,19 +196,6 @@ fn logs(paths: &DaemonPaths, lines: usize, follow: bool) -> Result<()> {
 /// runs this; a second one for the same data directory exits at once.
 fn run(cli: &Cli) -> Result<()> {
     let data_dir = context::data_dir(cli)?;
-    let paths = DaemonPaths::new(&data_dir);
-    let now = chrono::Utc::now().timestamp_millis();
-    let Some(mut guard) = DaemonGuard::acquire(&paths, &cli.tmux_socket, now)? else {
-        log_line("INFO", "another daemon holds this data directory; exiting");
-        return Ok(());
-    };
-    let app = context::open(cli)?;
-    check_store(&app);
-    app.record_daemon(true, guard.info.pid, &guard.info.version)?;
-    let opener_dir = data_dir.clone();
-    let open_app = Box::new(move |socket: &str| {
-        context::open_at(opener_dir.clone(), socket).map_err(|e| AppError::failed(format!("{e:#}")))
-    });
     let idle_exit = match std::env::var("WARROOM_DAEMON_IDLE_EXIT") {
         Ok(text) if !text.is_empty() => text
             .parse::<warroom_model::Span>()
@@ -232,35 +203,19 @@ fn run(cli: &Cli) -> Result<()> {
             .map_err(|e| AppError::bad_input(format!("WARROOM_DAEMON_IDLE_EXIT: {e}")))?,
         _ => IDLE_EXIT,
     };
-    Supervisor::new(app, open_app).run(&mut guard, idle_exit);
+    let app = context::open(cli)?;
+    let opener_dir = data_dir.clone();
+    let open_app = Box::new(move |socket: &str| {
+        context::open_at(opener_dir.clone(), socket).map_err(|e| AppError::failed(format!("{e:#}")))
+    });
+    run_daemon(
+        &DaemonPaths::new(&data_dir),
+        &cli.tmux_socket,
+        app,
+        open_app,
+        idle_exit,
+    )?;
     Ok(())
-}
-
-/// Damage in the store otherwise shows only when some query trips on it,
-/// maybe mid-incident; the log says so at once. The daemon keeps going:
-/// most of a damaged store still serves, and an unwatched team is worse.
-fn check_store(app: &App) {
-    match app.store_problems(false) {
-        Ok(problems) if problems.is_empty() => {}
-        Ok(problems) => {
-            let first: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
-            log_line(
-                "ERROR",
-                &format!(
-                    "the store in {} is damaged ({} problems; warroom doctor lists them): {}{}",
-                    app.data_dir().display(),
-                    problems.len(),
-                    first.join("; "),
-                    if problems.len() > first.len() {
-                        "; …"
-                    } else {
-                        ""
-                    }
-                ),
-            );
-        }
-        Err(e) => log_line("ERROR", &format!("checking the store's integrity: {e}")),
-    }
 }
 
 /// The daemon leaves once nothing has needed it for this long.
