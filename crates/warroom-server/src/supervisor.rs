@@ -13,6 +13,8 @@ use crate::lifecycle::{DaemonGuard, log_line};
 
 /// Looks at a team no more often than this, however much its panes print.
 const MIN_GAP: Duration = Duration::from_millis(200);
+/// How often the teams' output channels are looked at between ticks.
+const OUTPUT_POLL: Duration = Duration::from_millis(10);
 const TIMERS_EVERY: Duration = Duration::from_secs(1);
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// How often the list of live teams is read again.
@@ -173,15 +175,24 @@ impl Supervisor {
             .map(|p| Duration::from_millis(p.tick.millis().max(50) as u64))
             .min()
             .unwrap_or(Duration::from_millis(500));
-        let remaining = tick.saturating_sub(started.elapsed());
         if self.watchers.values().any(|(_, w)| w.has_news()) {
             std::thread::sleep(MIN_GAP.saturating_sub(started.elapsed()));
             return;
         }
-        let now = self.primary.clock().now();
-        match self.watchers.values_mut().next() {
-            Some((_, watcher)) => watcher.wait_output(remaining, now),
-            None => std::thread::sleep(remaining),
+        // Every team's output wakes the loop, whichever tmux server it is
+        // on: the channels are looked at every few milliseconds (no tmux
+        // call), so one printing pane is seen within that.
+        let deadline = started + tick;
+        while Instant::now() < deadline {
+            let now = self.primary.clock().now();
+            let mut news = false;
+            for (_, watcher) in self.watchers.values_mut() {
+                news |= watcher.poll_output(now);
+            }
+            if news {
+                break;
+            }
+            std::thread::sleep(OUTPUT_POLL.min(deadline.saturating_duration_since(Instant::now())));
         }
         std::thread::sleep(MIN_GAP.saturating_sub(started.elapsed()));
     }

@@ -96,15 +96,18 @@ impl TeamWatcher {
         }
     }
 
-    /// Blocks until some pane prints or `timeout` passes.
-    pub fn wait_output(&mut self, timeout: std::time::Duration, now: Millis) {
+    /// Takes in what the team's panes printed since the last call, without
+    /// waiting; returns whether any did.
+    pub fn poll_output(&mut self, now: Millis) -> bool {
         let Some(rx) = &self.output else {
-            std::thread::sleep(timeout);
-            return;
+            return false;
         };
-        if let Ok((pane, _)) = rx.recv_timeout(timeout) {
+        let printed: Vec<PaneId> = rx.try_iter().map(|(pane, _)| pane).collect();
+        let any = !printed.is_empty();
+        for pane in printed {
             self.printed(pane, now);
         }
+        any
     }
 
     /// A pane printed: its cached screen is stale.
@@ -264,7 +267,7 @@ impl App {
         last_output_at: Millis,
         now: Millis,
     ) -> Result<Vec<Action>, AppError> {
-        let condition = condition(look.state, look.source);
+        let condition = Condition::of(look.state, look.source);
         let reset_at = (condition == Condition::RateLimited)
             .then_some(look.detail.as_deref())
             .flatten()
@@ -344,20 +347,6 @@ fn owns(agents: &[AgentRecord], agent: &AgentRecord, owner: Option<&Owner>) -> b
 }
 
 /// What the supervisor may act on. Only tmux says an agent is gone.
-fn condition(state: AgentState, source: StateSource) -> Condition {
-    match state {
-        AgentState::Exited | AgentState::Lost if source == StateSource::Tmux => Condition::Gone,
-        AgentState::Exited | AgentState::Lost | AgentState::Foreign => Condition::Unclear,
-        AgentState::Starting => Condition::Starting,
-        AgentState::Idle => Condition::Idle,
-        AgentState::Busy => Condition::Busy,
-        AgentState::Waiting => Condition::Waiting,
-        AgentState::Gated => Condition::Gated,
-        AgentState::RateLimited => Condition::RateLimited,
-        AgentState::Error => Condition::Error,
-    }
-}
-
 /// The offset agent CLIs print clock times in: this machine's.
 fn local_offset_s() -> i32 {
     chrono::Local::now().offset().local_minus_utc()

@@ -10,6 +10,7 @@ mod reset;
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
+use crate::agent::{AgentState, StateSource};
 use crate::span::Span;
 
 pub use reset::parse_reset;
@@ -61,6 +62,25 @@ pub enum Condition {
     /// Something else runs in the pane, or only the screen claims an exit:
     /// reported, never acted on.
     Unclear,
+}
+
+impl Condition {
+    /// What the supervisor may act on, from the fused state and its
+    /// source: an agent is gone only when tmux says so, never because its
+    /// screen shows an exit.
+    pub fn of(state: AgentState, source: StateSource) -> Self {
+        match state {
+            AgentState::Exited | AgentState::Lost if source == StateSource::Tmux => Condition::Gone,
+            AgentState::Exited | AgentState::Lost | AgentState::Foreign => Condition::Unclear,
+            AgentState::Starting => Condition::Starting,
+            AgentState::Idle => Condition::Idle,
+            AgentState::Busy => Condition::Busy,
+            AgentState::Waiting => Condition::Waiting,
+            AgentState::Gated => Condition::Gated,
+            AgentState::RateLimited => Condition::RateLimited,
+            AgentState::Error => Condition::Error,
+        }
+    }
 }
 
 /// One look at an agent.

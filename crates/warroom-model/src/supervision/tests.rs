@@ -1,4 +1,5 @@
 use super::*;
+use crate::agent::{AgentState, StateSource};
 
 fn policy() -> SupervisionPolicy {
     let s = |t: &str| t.parse::<Span>().expect("span");
@@ -290,4 +291,20 @@ fn a_restart_done_but_not_recorded_before_the_supervisor_died_is_recorded_not_re
     assert_eq!(w.restarts.len(), 1);
     // Nothing more to do for it.
     assert!(decide(&p, &mut w, &seen(Condition::Idle, 2_000), 3_000).is_empty());
+}
+
+#[test]
+fn only_tmux_can_say_an_agent_is_gone() {
+    assert_eq!(
+        Condition::of(AgentState::Exited, StateSource::Tmux),
+        Condition::Gone
+    );
+    assert_eq!(
+        Condition::of(AgentState::Exited, StateSource::Screen),
+        Condition::Unclear
+    );
+    assert_eq!(
+        Condition::of(AgentState::RateLimited, StateSource::Hook),
+        Condition::RateLimited
+    );
 }
