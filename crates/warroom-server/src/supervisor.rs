@@ -14,7 +14,7 @@ use crate::lifecycle::{DaemonGuard, log_line};
 /// Looks at a team no more often than this, however much its panes print.
 const MIN_GAP: Duration = Duration::from_millis(200);
 /// How often the teams' output channels are looked at between ticks.
-const OUTPUT_POLL: Duration = Duration::from_millis(10);
+const OUTPUT_POLL: Duration = Duration::from_millis(25);
 const TIMERS_EVERY: Duration = Duration::from_secs(1);
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// How often the list of live teams is read again.
@@ -180,7 +180,7 @@ impl Supervisor {
             return;
         }
         // Every team's output wakes the loop, whichever tmux server it is
-        // on: the channels are looked at every few milliseconds (no tmux
+        // on: the channels are looked at every 25 ms (no tmux
         // call), so one printing pane is seen within that.
         let deadline = started + tick;
         while Instant::now() < deadline {
