@@ -15,12 +15,48 @@ pub enum ErrorKind {
     Failed,
 }
 
+/// What the person can do about an error: words, and the warroom command
+/// that does it when there is one. Each front end renders it its way (the
+/// CLI prints the command, an API can link it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Hint {
+    pub text: String,
+    pub command: Option<String>,
+}
+
+impl Hint {
+    /// Prose, with the command split off when the hint ends in one
+    /// (`stop it with: warroom team kill x`).
+    pub fn new(hint: impl Into<String>) -> Self {
+        let hint = hint.into();
+        match hint.split_once(": warroom ") {
+            Some((text, rest)) if !rest.contains(": warroom ") => Hint {
+                text: text.to_owned(),
+                command: Some(format!("warroom {rest}")),
+            },
+            _ => Hint {
+                text: hint,
+                command: None,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.command {
+            Some(command) => write!(f, "{}: {command}", self.text),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    BadInput { message: String, hints: Vec<String> },
+    BadInput { message: String, hints: Vec<Hint> },
     #[error("{message}")]
-    Failed { message: String, hints: Vec<String> },
+    Failed { message: String, hints: Vec<Hint> },
     #[error("configuration: {0}")]
     Config(String),
     #[error(transparent)]
@@ -54,7 +90,7 @@ impl AppError {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         if let AppError::BadInput { hints, .. } | AppError::Failed { hints, .. } = &mut self {
-            hints.push(hint.into());
+            hints.push(Hint::new(hint));
         }
         self
     }
@@ -76,7 +112,7 @@ impl AppError {
         }
     }
 
-    pub fn hints(&self) -> &[String] {
+    pub fn hints(&self) -> &[Hint] {
         match self {
             AppError::BadInput { hints, .. } | AppError::Failed { hints, .. } => hints,
             _ => &[],
@@ -103,3 +139,21 @@ bad_input_from!(
     UnknownName,
     SpanError
 );
+
+#[cfg(test)]
+mod tests {
+    use super::Hint;
+
+    #[test]
+    fn a_hint_ending_in_a_command_carries_it_apart() {
+        let h = Hint::new("stop it first with: warroom team kill auth-hotfix");
+        assert_eq!(h.text, "stop it first with");
+        assert_eq!(h.command.as_deref(), Some("warroom team kill auth-hotfix"));
+        assert_eq!(
+            h.to_string(),
+            "stop it first with: warroom team kill auth-hotfix"
+        );
+        let prose = Hint::new("for example 2026-11-22T14:05:00Z");
+        assert_eq!(prose.command, None);
+    }
+}

@@ -20,7 +20,7 @@ pub use app::{App, AppOptions, Clock, DRILL_ANCHOR_VAR, DRILL_START_VAR};
 pub use config::Config;
 pub use demo::{DemoOptions, DemoResult, DemoStep};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorView};
-pub use error::{AppError, ErrorKind};
+pub use error::{AppError, ErrorKind, Hint};
 pub use incident::declare::{DeclareOptions, IncidentEdit};
 pub use incident::performance::{AgentPerformance, Bottleneck, PerformanceView, TodoThroughput};
 pub use incident::postmortem::DocFormat;

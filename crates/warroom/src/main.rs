@@ -11,7 +11,7 @@ mod usage;
 use std::process::ExitCode;
 
 use clap::Parser;
-use warroom_app::{AppError, ErrorKind};
+use warroom_app::{AppError, ErrorKind, Hint};
 
 /// An outcome the command already reported, which must still exit non-zero.
 #[derive(Debug)]
@@ -92,7 +92,7 @@ fn report_error(err: &anyhow::Error, json: bool) -> ExitCode {
     ExitCode::from(code)
 }
 
-pub(crate) fn print_json_error(kind: &str, message: &str, hints: &[String]) {
+pub(crate) fn print_json_error(kind: &str, message: &str, hints: &[Hint]) {
     let body = serde_json::json!({
         "error": { "kind": kind, "message": message, "hints": hints }
     });

@@ -52,6 +52,7 @@ pub fn report(err: clap::Error) -> ExitCode {
             .collect();
         format!("'{}' requires a subcommand", group.join(" "))
     });
+    let hints: Vec<warroom_app::Hint> = hints.into_iter().map(warroom_app::Hint::new).collect();
     crate::print_json_error("bad-input", &message, &hints);
     ExitCode::from(2)
 }

@@ -136,9 +136,10 @@ fn arguments_clap_refuses_are_a_json_error_under_json() {
         let hints = error["hints"].as_array().expect("hints");
         assert!(
             args.contains(&"x")
-                || hints
-                    .iter()
-                    .any(|h| h.as_str().is_some_and(|h| h.starts_with("Usage: warroom"))),
+                || hints.iter().any(|h| h["text"] == "Usage"
+                    && h["command"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("warroom"))),
             "{args:?}: {hints:?}"
         );
     }
