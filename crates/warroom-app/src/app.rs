@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use warroom_model::{AgentId, Millis, Sender};
-use warroom_ops::{Git, Worktrees};
+use warroom_ops::{Git, Notify, Worktrees};
 use warroom_store::{AgentRecord, Store, StoreError, Tx};
 use warroom_tmux::{Server, Socket};
 
@@ -87,6 +87,10 @@ pub struct App {
     pub(crate) tmux: Server,
     /// git, for the agents' worktrees.
     pub(crate) git: Box<dyn Worktrees>,
+    /// What sends notifications; `None` builds the real one when needed
+    /// (an HTTP client costs a moment to build, and most commands send
+    /// nothing).
+    pub(crate) notifier: Option<Box<dyn Notify>>,
     pub(crate) config: Config,
     clock: Clock,
     operator: String,
@@ -105,6 +109,7 @@ impl App {
             store: StorePool::new(store),
             tmux,
             git: Box::new(Git::default()),
+            notifier: None,
             config,
             clock: options.clock,
             operator: options.operator,

@@ -53,19 +53,51 @@ pub(crate) struct TestApp {
 /// An App on a temp data dir, a tmux socket no test starts, and `git`.
 pub(crate) fn app(git: FakeGit) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
+    let app = app_in(dir.path(), 1_795_312_800_000, git);
+    TestApp { app, dir }
+}
+
+/// An App on `dir`'s data dir (and `dir/warroom.toml` when there is one),
+/// its drill clock reading `now`.
+pub(crate) fn app_in(dir: &Path, now: i64, git: FakeGit) -> App {
+    let config = dir.join("warroom.toml");
     let mut app = App::open(AppOptions {
-        data_dir: dir.path().join("data"),
-        tmux_socket: Socket::Path(dir.path().join("no-tmux.sock")),
-        project_dir: dir.path().to_owned(),
-        config_layers: Vec::new(),
-        clock: Clock::drill(1_795_312_800_000),
+        data_dir: dir.join("data"),
+        tmux_socket: Socket::Path(dir.join("no-tmux.sock")),
+        project_dir: dir.to_owned(),
+        config_layers: config.exists().then_some(config).into_iter().collect(),
+        clock: Clock::drill(now),
         operator: "alice".into(),
         agent_id: None,
         warroom_exe: PathBuf::from("/bin/false"),
     })
     .expect("app");
     app.git = Box::new(git);
-    TestApp { app, dir }
+    app
+}
+
+/// Notifications as a test sees them: every payload handed over, each
+/// delivered at once.
+#[derive(Default)]
+pub(crate) struct FakeNotify {
+    pub sent: std::sync::Arc<Mutex<Vec<warroom_ops::Payload>>>,
+}
+
+impl warroom_ops::Notify for FakeNotify {
+    fn deliver(
+        &self,
+        _channel: &warroom_ops::ChannelSpec,
+        payload: &warroom_ops::Payload,
+    ) -> warroom_ops::Delivery {
+        self.sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(payload.clone());
+        warroom_ops::Delivery {
+            attempts: 1,
+            result: Ok(()),
+        }
+    }
 }
 
 /// A team of `roles` in the store (window 0 first), each agent in a

@@ -6,4 +6,4 @@ pub mod git;
 pub mod notify;
 
 pub use git::{Git, GitError, Worktrees};
-pub use notify::{ChannelKind, ChannelSpec, Delivery, Notifier, NotifyError, Payload};
+pub use notify::{ChannelKind, ChannelSpec, Delivery, Notifier, Notify, NotifyError, Payload};

@@ -142,8 +142,20 @@ impl ChannelSpec {
     }
 }
 
+/// Sends one notification to one channel, retrying as the channel says.
+/// [`Notifier`] does it for real; the application's tests use a fake.
+pub trait Notify: Send + Sync {
+    fn deliver(&self, channel: &ChannelSpec, payload: &Payload) -> Delivery;
+}
+
 pub struct Notifier {
     client: reqwest::blocking::Client,
+}
+
+impl Notify for Notifier {
+    fn deliver(&self, channel: &ChannelSpec, payload: &Payload) -> Delivery {
+        Notifier::deliver(self, channel, payload)
+    }
 }
 
 static CRYPTO: Once = Once::new();

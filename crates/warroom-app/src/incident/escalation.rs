@@ -9,7 +9,7 @@ use warroom_model::incident::clocks::{ClockStatus, clock_alerts_due};
 use warroom_model::incident::policy::EscalationStep;
 use warroom_model::span::human;
 use warroom_model::{Incident, IncidentEvent, Owner, Todo, todo_ref};
-use warroom_ops::{Notifier, Payload};
+use warroom_ops::{Notifier, Notify, Payload};
 use warroom_store::{AgentRecord, StoreError, TeamRecord, Tx};
 
 use crate::{App, AppError};
@@ -187,7 +187,14 @@ impl App {
         if pending.is_empty() {
             return Ok(());
         }
-        let notifier = Notifier::new().map_err(|e| AppError::failed(e.to_string()))?;
+        let real;
+        let notifier: &dyn Notify = match &self.notifier {
+            Some(fake) => fake.as_ref(),
+            None => {
+                real = Notifier::new().map_err(|e| AppError::failed(e.to_string()))?;
+                &real
+            }
+        };
         for record in pending {
             // A sender that held it longer than a delivery can take has died;
             // only then may another send it again (with the same key).
@@ -304,7 +311,71 @@ mod tests {
     use warroom_model::{AgentId, Owner};
 
     use super::owner_agent;
-    use crate::testing::{FakeGit, app, team};
+    use crate::testing::{FakeGit, FakeNotify, app, app_in, team};
+
+    /// A sender that died holding a notification keeps it only as long as a
+    /// delivery on its channel can take; then another sends it, once, with
+    /// the key the first would have used.
+    #[test]
+    fn the_outbox_takes_over_a_notification_whose_sender_died() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("warroom.toml"),
+            "[[channels]]\nname = \"stakeholders\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/\"\nretries = 1\ntimeout_secs = 2\nbackoff_ms = 100\n",
+        )
+        .expect("config");
+        let t0 = 1_795_312_800_000;
+        let first = app_in(dir.path(), t0, FakeGit::default());
+        let declared = first
+            .declare(&crate::DeclareOptions {
+                title: "Auth returns 500",
+                impact: Some("users=50"),
+                domain: None,
+                severity: None,
+                slug: None,
+                logs: &[],
+                compliance: &[],
+                team_type: None,
+                detected_at: None,
+                deploy: false,
+                deploy_options: crate::DeployOptions::default(),
+            })
+            .expect("declared");
+        let id = warroom_model::parse_incident_ref(&declared.id).expect("INC-1");
+        let (incident, _) = first.load_incident(id).expect("incident");
+        // Queued, then claimed by a sender that dies before sending.
+        let queued = first
+            .write("alice", |tx| {
+                let queued =
+                    first.queue_to_channel(tx, &incident, "stakeholders", "test", "hello")?;
+                let queued = queued.expect("a configured channel");
+                assert!(tx.claim_notification(queued, 10_000)?);
+                Ok(queued)
+            })
+            .expect("queued and claimed");
+        drop(first);
+
+        // Within the lease (2 attempts of 2 s, 100 ms between, 2 s margin):
+        // still the dead sender's.
+        let sent = FakeNotify::default();
+        let seen = std::sync::Arc::clone(&sent.sent);
+        let mut soon = app_in(dir.path(), t0 + 5_000, FakeGit::default());
+        soon.notifier = Some(Box::new(sent));
+        soon.flush_notifications(id).expect("flush");
+        assert!(seen.lock().expect("lock").is_empty());
+        drop(soon);
+
+        let sent = FakeNotify::default();
+        let seen = std::sync::Arc::clone(&sent.sent);
+        let mut later = app_in(dir.path(), t0 + 7_000, FakeGit::default());
+        later.notifier = Some(Box::new(sent));
+        later.flush_notifications(id).expect("flush");
+        later.flush_notifications(id).expect("flush again");
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 1, "sent once");
+        let key = seen[0].idempotency_key.as_deref().expect("key");
+        assert!(key.ends_with(&format!(":{id}:{queued}")), "{key}");
+    }
 
     #[test]
     fn an_escalation_goes_to_the_agent_that_owns_the_todo() {
