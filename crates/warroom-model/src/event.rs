@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Millis;
 use crate::agent::{AgentState, StateSource};
+use crate::ids::TeamId;
 use crate::incident::IncidentEvent;
 use crate::message::{Outcome, Transport};
 use crate::names::AgentId;
@@ -14,7 +15,7 @@ use crate::supervision::Action;
 pub struct Event {
     pub id: i64,
     pub at: Millis,
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
     pub incident_id: Option<i64>,
     /// Who caused it: a person's name, an agent's label, or "warroom".
     pub actor: String,

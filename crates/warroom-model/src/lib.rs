@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod event;
+pub mod ids;
 pub mod incident;
 pub mod message;
 pub mod names;
@@ -14,6 +15,7 @@ pub mod target;
 
 pub use agent::{AgentState, StateSource};
 pub use event::{Event, EventKind};
+pub use ids::{IncidentId, MessageId, TeamId, TodoId};
 pub use incident::todo::{Owner, Priority, Todo, TodoKind, TodoStatus, parse_todo_ref, todo_ref};
 pub use incident::{
     Impact, Incident, IncidentError, IncidentEvent, Milestone, Phase, Policy, Severity,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use warroom_app::{App, AppError, TeamWatcher};
+use warroom_model::TeamId;
 
 use crate::lifecycle::{DaemonGuard, log_line};
 
@@ -27,7 +28,7 @@ pub struct Supervisor {
     primary: Arc<App>,
     open_app: Box<OpenApp>,
     apps: HashMap<String, Arc<App>>,
-    watchers: HashMap<i64, (Arc<App>, TeamWatcher)>,
+    watchers: HashMap<TeamId, (Arc<App>, TeamWatcher)>,
 }
 
 impl Supervisor {

@@ -3,6 +3,7 @@
 //! each change is saved with its events in the caller's transaction.
 
 use rusqlite::{OptionalExtension, Row, params};
+use warroom_model::TeamId;
 use warroom_model::incident::comms::StakeholderUpdate;
 use warroom_model::{EventKind, Incident, IncidentEvent, Millis, Todo};
 
@@ -72,7 +73,7 @@ const NOTIFICATION_COLS: &str = "id, incident_id, channel, subject, payload, sta
 fn incident(
     conn: &rusqlite::Connection,
     id: i64,
-) -> Result<Option<(Incident, Option<i64>)>, StoreError> {
+) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT doc, team_id FROM incidents WHERE id = ?1",
@@ -98,7 +99,7 @@ fn todo(conn: &rusqlite::Connection, id: i64) -> Result<Option<Todo>, StoreError
 
 impl Tx<'_> {
     /// Reads inside the transaction, for read-modify-write.
-    pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<i64>)>, StoreError> {
+    pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
         incident(self.conn(), id)
     }
 
@@ -114,7 +115,7 @@ impl Tx<'_> {
     pub fn create_incident(
         &mut self,
         draft: &Incident,
-        team_id: Option<i64>,
+        team_id: Option<TeamId>,
     ) -> Result<Incident, StoreError> {
         let inserted = self.conn().execute(
             "INSERT INTO incidents (slug, title, severity, phase, team_id, declared_at, doc)
@@ -144,7 +145,7 @@ impl Tx<'_> {
     pub fn save_incident(
         &mut self,
         incident: &Incident,
-        team_id: Option<i64>,
+        team_id: Option<TeamId>,
         events: &[IncidentEvent],
     ) -> Result<(), StoreError> {
         let closed_at = incident.is_closed().then(|| self.at());
@@ -283,7 +284,7 @@ impl Tx<'_> {
                 error: error.unwrap_or("unknown error").to_owned(),
             }
         };
-        let team_id: Option<i64> = self.conn().query_row(
+        let team_id: Option<TeamId> = self.conn().query_row(
             "SELECT team_id FROM incidents WHERE id = ?1",
             [record.incident_id],
             |r| r.get(0),
@@ -294,7 +295,7 @@ impl Tx<'_> {
 }
 
 impl Store {
-    pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<i64>)>, StoreError> {
+    pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
         incident(&self.conn, id)
     }
 
@@ -312,7 +313,7 @@ impl Store {
     }
 
     /// The most recent incident the team works on.
-    pub fn incident_of_team(&self, team_id: i64) -> Result<Option<i64>, StoreError> {
+    pub fn incident_of_team(&self, team_id: TeamId) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn
             .query_row(
@@ -324,7 +325,7 @@ impl Store {
     }
 
     /// All incidents, newest first; only open ones unless `all`.
-    pub fn incidents(&self, all: bool) -> Result<Vec<(Incident, Option<i64>)>, StoreError> {
+    pub fn incidents(&self, all: bool) -> Result<Vec<(Incident, Option<TeamId>)>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT doc, team_id FROM incidents WHERE ?1 OR closed_at IS NULL ORDER BY id DESC",
         )?;

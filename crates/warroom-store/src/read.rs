@@ -1,6 +1,7 @@
 //! Reads. Plain queries, mapped by hand.
 
 use rusqlite::{OptionalExtension, Row, params};
+use warroom_model::TeamId;
 use warroom_model::{AgentId, Event, EventKind, Outcome};
 use warroom_model::{AgentState, StateSource};
 
@@ -118,7 +119,7 @@ impl Store {
             .optional()?)
     }
 
-    pub fn team(&self, id: i64) -> Result<Option<TeamRecord>, StoreError> {
+    pub fn team(&self, id: TeamId) -> Result<Option<TeamRecord>, StoreError> {
         Ok(self
             .conn
             .query_row(
@@ -137,7 +138,7 @@ impl Store {
         Ok(rows)
     }
 
-    pub fn agents(&self, team_id: i64) -> Result<Vec<AgentRecord>, StoreError> {
+    pub fn agents(&self, team_id: TeamId) -> Result<Vec<AgentRecord>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {AGENT_COLS} FROM agents WHERE team_id = ?1 ORDER BY window"
         ))?;
@@ -159,7 +160,7 @@ impl Store {
     }
 
     /// The team's messages with an id above `after`, oldest first.
-    pub fn messages(&self, team_id: i64, after: i64) -> Result<Vec<MessageRecord>, StoreError> {
+    pub fn messages(&self, team_id: TeamId, after: i64) -> Result<Vec<MessageRecord>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE team_id = ?1 AND id > ?2 ORDER BY id"
         ))?;
@@ -214,7 +215,7 @@ impl Store {
     }
 
     /// The team's events, oldest first.
-    pub fn events(&self, team_id: i64) -> Result<Vec<Event>, StoreError> {
+    pub fn events(&self, team_id: TeamId) -> Result<Vec<Event>, StoreError> {
         self.events_where("team_id = ?1", params![team_id])
     }
 
@@ -222,7 +223,7 @@ impl Store {
     pub fn incident_events(
         &self,
         incident_id: i64,
-        team_id: Option<i64>,
+        team_id: Option<TeamId>,
     ) -> Result<Vec<Event>, StoreError> {
         self.events_where(
             "incident_id = ?1 OR (?2 IS NOT NULL AND team_id = ?2)",

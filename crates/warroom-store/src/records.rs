@@ -1,12 +1,13 @@
 //! Rows of the projections, as the app reads and writes them.
 
 use serde::Serialize;
+use warroom_model::TeamId;
 use warroom_model::{AgentId, Millis, Outcome, Sender};
 use warroom_model::{AgentState, StateSource};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TeamRecord {
-    pub id: i64,
+    pub id: TeamId,
     pub name: String,
     pub team_type: Option<String>,
     pub project_dir: String,
@@ -30,7 +31,7 @@ pub struct NewTeam<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AgentRecord {
     pub id: AgentId,
-    pub team_id: i64,
+    pub team_id: TeamId,
     pub window: u32,
     pub role: String,
     pub display_name: String,
@@ -62,7 +63,7 @@ pub struct AgentRecord {
 
 #[derive(Debug, Clone)]
 pub struct NewAgent<'a> {
-    pub team_id: i64,
+    pub team_id: TeamId,
     pub window: u32,
     pub role: &'a str,
     pub display_name: &'a str,
@@ -104,7 +105,7 @@ impl MessageKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageRecord {
     pub id: i64,
-    pub team_id: i64,
+    pub team_id: TeamId,
     pub kind: MessageKind,
     pub sender_kind: String,
     pub sender_agent: Option<AgentId>,
@@ -121,7 +122,7 @@ pub struct MessageRecord {
 
 #[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
-    pub team_id: i64,
+    pub team_id: TeamId,
     pub kind: MessageKind,
     pub sender: &'a Sender,
     pub recipient: AgentId,

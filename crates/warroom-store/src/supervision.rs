@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
+use warroom_model::TeamId;
 use warroom_model::supervision::{Action, Watch};
 use warroom_model::{AgentId, EventKind};
 use warroom_model::{AgentState, StateSource};
@@ -22,7 +23,7 @@ pub struct Evidence<'a> {
 
 impl Store {
     /// The watch records of a team's agents.
-    pub fn watches(&self, team_id: i64) -> Result<HashMap<AgentId, Watch>, StoreError> {
+    pub fn watches(&self, team_id: TeamId) -> Result<HashMap<AgentId, Watch>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT w.agent_id, w.watch FROM agent_watch w
              JOIN agents a ON a.id = w.agent_id WHERE a.team_id = ?1",

@@ -2,6 +2,7 @@
 //! transaction; `Tx` offers the typed changes, each of which appends its event.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use warroom_model::TeamId;
 use warroom_model::{AgentId, EventKind, Millis, Outcome, Transport};
 use warroom_model::{AgentState, StateSource};
 
@@ -57,14 +58,14 @@ fn write_error(path: &std::path::Path, err: rusqlite::Error) -> StoreError {
 
 impl Tx<'_> {
     /// Appends one event to the log.
-    pub fn event(&mut self, team_id: Option<i64>, kind: &EventKind) -> Result<i64, StoreError> {
+    pub fn event(&mut self, team_id: Option<TeamId>, kind: &EventKind) -> Result<i64, StoreError> {
         self.event_for(team_id, None, kind)
     }
 
     /// Appends one event that belongs to a team, an incident, or both.
     pub fn event_for(
         &mut self,
-        team_id: Option<i64>,
+        team_id: Option<TeamId>,
         incident_id: Option<i64>,
         kind: &EventKind,
     ) -> Result<i64, StoreError> {
@@ -110,7 +111,7 @@ impl Tx<'_> {
             }
             other => other?,
         };
-        let id = self.tx.last_insert_rowid();
+        let id = TeamId(self.tx.last_insert_rowid());
         self.event(
             Some(id),
             &EventKind::TeamCreated {
@@ -190,7 +191,7 @@ impl Tx<'_> {
     }
 
     /// The smallest window number not used by a live agent of the team.
-    pub fn next_window(&mut self, team_id: i64) -> Result<u32, StoreError> {
+    pub fn next_window(&mut self, team_id: TeamId) -> Result<u32, StoreError> {
         let max: Option<u32> = self.tx.query_row(
             "SELECT MAX(window) FROM agents WHERE team_id = ?1",
             [team_id],
@@ -371,7 +372,7 @@ impl Tx<'_> {
     /// Sets the team's purpose unless it has one (the first broadcast names it).
     pub fn set_purpose_if_unset(
         &mut self,
-        team_id: i64,
+        team_id: TeamId,
         purpose: &str,
     ) -> Result<bool, StoreError> {
         let changed = self.tx.execute(
@@ -428,7 +429,7 @@ impl Tx<'_> {
         transport: Transport,
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
-        let row: Option<(i64, i64)> = self
+        let row: Option<(TeamId, i64)> = self
             .tx
             .query_row(
                 "UPDATE messages SET outcome = ?2, detail = ?3, finished_at = ?4, transport = ?5

@@ -3,6 +3,7 @@
 //! Each change loads the incident, applies one model rule, and stores the
 //! result with its events in one transaction.
 
+use warroom_model::TeamId;
 use warroom_model::redact::redact;
 use warroom_model::{
     Incident, IncidentEvent, Milestone, Millis, Phase, Severity, Todo, incident_ref,
@@ -14,13 +15,16 @@ use crate::incident::views::{AttachedLog, IncidentView};
 use crate::{App, AppError};
 
 impl App {
-    pub(crate) fn load_incident(&self, id: i64) -> Result<(Incident, Option<i64>), AppError> {
+    pub(crate) fn load_incident(&self, id: i64) -> Result<(Incident, Option<TeamId>), AppError> {
         let found = self.store().incident(id)?;
         found.ok_or_else(|| AppError::bad_input(format!("no incident {}", incident_ref(id))))
     }
 
     /// `INC-3`, `3`, a slug, or the name of the incident's team.
-    pub(crate) fn find_incident(&self, input: &str) -> Result<(Incident, Option<i64>), AppError> {
+    pub(crate) fn find_incident(
+        &self,
+        input: &str,
+    ) -> Result<(Incident, Option<TeamId>), AppError> {
         if let Some(id) = parse_incident_ref(input) {
             return self.load_incident(id);
         }

@@ -5,6 +5,7 @@
 //! their effects go out after it commits: messages to agents through queued
 //! deliveries, notifications through the outbox.
 
+use warroom_model::TeamId;
 use warroom_model::incident::clocks::{ClockStatus, clock_alerts_due};
 use warroom_model::incident::policy::EscalationStep;
 use warroom_model::span::human;
@@ -263,7 +264,7 @@ impl App {
         Ok(())
     }
 
-    pub(crate) fn team_of(&self, team_id: Option<i64>) -> Result<Option<TeamRecord>, AppError> {
+    pub(crate) fn team_of(&self, team_id: Option<TeamId>) -> Result<Option<TeamRecord>, AppError> {
         Ok(match team_id {
             Some(id) => self.store().team(id)?,
             None => None,

@@ -1,6 +1,7 @@
 //! Emergency todos: `todo add|list|claim|update|done|block`. Agents call
 //! these from their panes, so the acting party is whoever runs the command.
 
+use warroom_model::TeamId;
 use warroom_model::redact::redact;
 use warroom_model::{
     AgentId, IncidentEvent, Milestone, Owner, Phase, Priority, Sender, Span, Todo, TodoKind,
@@ -348,7 +349,7 @@ impl App {
     }
 
     /// `me`, an agent target of the incident's team, a role, or a person.
-    fn resolve_owner(&self, team_id: Option<i64>, input: &str) -> Result<Owner, AppError> {
+    fn resolve_owner(&self, team_id: Option<TeamId>, input: &str) -> Result<Owner, AppError> {
         let input = input.trim();
         if input.is_empty() {
             return Err(AppError::bad_input("the owner is empty"));

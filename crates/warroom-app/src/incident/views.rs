@@ -1,6 +1,7 @@
 //! What the incident actions return, and how they are built from the store.
 
 use serde::Serialize;
+use warroom_model::TeamId;
 use warroom_model::incident::clocks::{ClockReading, clocks};
 use warroom_model::incident::comms::{NotificationStatus, StakeholderUpdate};
 use warroom_model::{Incident, Millis, Owner, Todo, todo_ref};
@@ -120,7 +121,7 @@ impl App {
     pub(crate) fn incident_view(
         &self,
         incident: &Incident,
-        team_id: Option<i64>,
+        team_id: Option<TeamId>,
     ) -> Result<IncidentView, AppError> {
         let now = self.now();
         let todos = self.store().todos(incident.id)?;
@@ -177,7 +178,7 @@ impl App {
     pub(crate) fn todo_view(
         &self,
         todo: &Todo,
-        team_id: Option<i64>,
+        team_id: Option<TeamId>,
     ) -> Result<TodoView, AppError> {
         let team = self.team_of(team_id)?;
         let agents = match &team {

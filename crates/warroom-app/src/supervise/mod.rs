@@ -17,6 +17,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use warroom_agents::{AgentState, Observation, StateSource, judge};
+use warroom_model::TeamId;
 use warroom_model::supervision::{
     Action, Condition, Seen, SupervisionPolicy, Watch, decide, parse_reset,
 };
@@ -305,7 +306,7 @@ impl App {
     }
 
     /// Open todos of the team's incident (response work, not follow-ups).
-    fn open_todos_of_team(&self, team_id: i64) -> Result<Vec<Todo>, AppError> {
+    fn open_todos_of_team(&self, team_id: TeamId) -> Result<Vec<Todo>, AppError> {
         let Some(incident) = self.store().incident_of_team(team_id)? else {
             return Ok(Vec::new());
         };

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use warroom_agents::{AgentState, wait_until_idle};
+use warroom_model::TeamId;
 use warroom_model::redact::redact;
 use warroom_model::{AgentId, EventKind, IncidentEvent, Milestone, TeamName};
 use warroom_store::{AgentRecord, NewAgent, NewTeam, StoreError, TeamRecord};
@@ -309,7 +310,7 @@ impl App {
     }
 
     /// Creates each plan's worktree and pre-seeds its CLI's state files.
-    fn prepare_all(&self, team_id: i64, plans: &[Plan]) -> Result<(), AppError> {
+    fn prepare_all(&self, team_id: TeamId, plans: &[Plan]) -> Result<(), AppError> {
         for plan in plans {
             if let Some(branch) = &plan.branch {
                 if plan.workdir.exists() {

@@ -48,7 +48,7 @@ fn incident_report_snapshot() {
     let ev = |id: i64, at: i64, actor: &str, kind: EventKind| Event {
         id,
         at: t0 + at,
-        team_id: Some(1),
+        team_id: Some(warroom_model::TeamId(1)),
         incident_id: None,
         actor: actor.into(),
         kind,

@@ -102,7 +102,7 @@ fn assert_reads_but_refuses_writes(store: &mut Store, db: &Path) {
 /// A team record to hand `end_team`; the write is refused before it is read.
 fn store_team() -> warroom_store::TeamRecord {
     warroom_store::TeamRecord {
-        id: 1,
+        id: warroom_model::TeamId(1),
         name: "auth-hotfix".into(),
         team_type: None,
         project_dir: "/srv/app".into(),
