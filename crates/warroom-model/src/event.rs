@@ -1,6 +1,7 @@
 //! Events: one line of a team's history each. The event log is the truth;
 //! projections (teams, agents, messages) are written in the same transaction.
 
+use crate::ids::IncidentId;
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
@@ -16,7 +17,7 @@ pub struct Event {
     pub id: i64,
     pub at: Millis,
     pub team_id: Option<TeamId>,
-    pub incident_id: Option<i64>,
+    pub incident_id: Option<IncidentId>,
     /// Who caused it: a person's name, an agent's label, or "warroom".
     pub actor: String,
     pub kind: EventKind,

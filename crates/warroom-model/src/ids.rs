@@ -17,6 +17,11 @@ macro_rules! id {
         #[serde(transparent)]
         pub struct $name(pub i64);
 
+        impl $name {
+            /// Not stored yet: the store gives the real id.
+            pub const NEW: Self = Self(0);
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, $show, self.0)

@@ -3,6 +3,7 @@
 //! each change is saved with its events in the caller's transaction.
 
 use rusqlite::{OptionalExtension, Row, params};
+use warroom_model::IncidentId;
 use warroom_model::TeamId;
 use warroom_model::incident::comms::StakeholderUpdate;
 use warroom_model::{EventKind, Incident, IncidentEvent, Millis, Todo};
@@ -13,7 +14,7 @@ use crate::{Store, StoreError, Tx};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentRecord {
     pub id: i64,
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     pub name: String,
     /// Already redacted.
     pub body: String,
@@ -23,7 +24,7 @@ pub struct AttachmentRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateRecord {
     pub id: i64,
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     pub update: StakeholderUpdate,
     pub created_at: Millis,
 }
@@ -33,7 +34,7 @@ pub use warroom_model::incident::comms::NotificationStatus;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificationRecord {
     pub id: i64,
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     pub channel: String,
     pub subject: String,
     /// JSON, as the notifier will send it.
@@ -72,7 +73,7 @@ const NOTIFICATION_COLS: &str = "id, incident_id, channel, subject, payload, sta
 
 fn incident(
     conn: &rusqlite::Connection,
-    id: i64,
+    id: IncidentId,
 ) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
     Ok(conn
         .query_row(
@@ -83,7 +84,7 @@ fn incident(
         .optional()?)
 }
 
-fn todos(conn: &rusqlite::Connection, incident_id: i64) -> Result<Vec<Todo>, StoreError> {
+fn todos(conn: &rusqlite::Connection, incident_id: IncidentId) -> Result<Vec<Todo>, StoreError> {
     let mut stmt = conn.prepare("SELECT doc FROM todos WHERE incident_id = ?1 ORDER BY id")?;
     let rows = stmt
         .query_map([incident_id], |r| doc(r, 0))?
@@ -99,11 +100,14 @@ fn todo(conn: &rusqlite::Connection, id: i64) -> Result<Option<Todo>, StoreError
 
 impl Tx<'_> {
     /// Reads inside the transaction, for read-modify-write.
-    pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
+    pub fn incident(
+        &self,
+        id: IncidentId,
+    ) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
         incident(self.conn(), id)
     }
 
-    pub fn todos(&self, incident_id: i64) -> Result<Vec<Todo>, StoreError> {
+    pub fn todos(&self, incident_id: IncidentId) -> Result<Vec<Todo>, StoreError> {
         todos(self.conn(), incident_id)
     }
 
@@ -136,7 +140,7 @@ impl Tx<'_> {
             other => other?,
         };
         let mut incident = draft.clone();
-        incident.id = self.conn().last_insert_rowid();
+        incident.id = IncidentId(self.conn().last_insert_rowid());
         self.save_incident(&incident, team_id, &[])?;
         Ok(incident)
     }
@@ -198,7 +202,12 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn attach(&mut self, incident_id: i64, name: &str, body: &str) -> Result<i64, StoreError> {
+    pub fn attach(
+        &mut self,
+        incident_id: IncidentId,
+        name: &str,
+        body: &str,
+    ) -> Result<i64, StoreError> {
         self.conn().execute(
             "INSERT INTO attachments (incident_id, name, body, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![incident_id, name, body, self.at()],
@@ -208,7 +217,7 @@ impl Tx<'_> {
 
     pub fn create_update(
         &mut self,
-        incident_id: i64,
+        incident_id: IncidentId,
         update: &StakeholderUpdate,
     ) -> Result<i64, StoreError> {
         self.conn().execute(
@@ -221,7 +230,7 @@ impl Tx<'_> {
     /// Queues a notification in the outbox.
     pub fn queue_notification(
         &mut self,
-        incident_id: i64,
+        incident_id: IncidentId,
         channel: &str,
         subject: &str,
         payload: &serde_json::Value,
@@ -295,12 +304,15 @@ impl Tx<'_> {
 }
 
 impl Store {
-    pub fn incident(&self, id: i64) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
+    pub fn incident(
+        &self,
+        id: IncidentId,
+    ) -> Result<Option<(Incident, Option<TeamId>)>, StoreError> {
         incident(&self.conn, id)
     }
 
     /// The open incident with that slug, else the latest closed one.
-    pub fn incident_by_slug(&self, slug: &str) -> Result<Option<i64>, StoreError> {
+    pub fn incident_by_slug(&self, slug: &str) -> Result<Option<IncidentId>, StoreError> {
         Ok(self
             .conn
             .query_row(
@@ -313,7 +325,7 @@ impl Store {
     }
 
     /// The most recent incident the team works on.
-    pub fn incident_of_team(&self, team_id: TeamId) -> Result<Option<i64>, StoreError> {
+    pub fn incident_of_team(&self, team_id: TeamId) -> Result<Option<IncidentId>, StoreError> {
         Ok(self
             .conn
             .query_row(
@@ -335,7 +347,7 @@ impl Store {
         Ok(rows)
     }
 
-    pub fn todos(&self, incident_id: i64) -> Result<Vec<Todo>, StoreError> {
+    pub fn todos(&self, incident_id: IncidentId) -> Result<Vec<Todo>, StoreError> {
         todos(&self.conn, incident_id)
     }
 
@@ -343,7 +355,10 @@ impl Store {
         todo(&self.conn, id)
     }
 
-    pub fn attachments(&self, incident_id: i64) -> Result<Vec<AttachmentRecord>, StoreError> {
+    pub fn attachments(
+        &self,
+        incident_id: IncidentId,
+    ) -> Result<Vec<AttachmentRecord>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, incident_id, name, body, created_at FROM attachments
              WHERE incident_id = ?1 ORDER BY id",
@@ -362,7 +377,7 @@ impl Store {
         Ok(rows)
     }
 
-    pub fn updates(&self, incident_id: i64) -> Result<Vec<UpdateRecord>, StoreError> {
+    pub fn updates(&self, incident_id: IncidentId) -> Result<Vec<UpdateRecord>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, incident_id, doc, created_at FROM updates WHERE incident_id = ?1 ORDER BY id",
         )?;
@@ -379,7 +394,10 @@ impl Store {
         Ok(rows)
     }
 
-    pub fn notifications(&self, incident_id: i64) -> Result<Vec<NotificationRecord>, StoreError> {
+    pub fn notifications(
+        &self,
+        incident_id: IncidentId,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {NOTIFICATION_COLS} FROM notifications WHERE incident_id = ?1 ORDER BY id"
         ))?;
@@ -392,7 +410,7 @@ impl Store {
     /// Notifications still waiting to be sent (or being sent), oldest first.
     pub fn pending_notifications(
         &self,
-        incident_id: i64,
+        incident_id: IncidentId,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {NOTIFICATION_COLS} FROM notifications

@@ -1,6 +1,7 @@
 //! Reads. Plain queries, mapped by hand.
 
 use rusqlite::{OptionalExtension, Row, params};
+use warroom_model::IncidentId;
 use warroom_model::TeamId;
 use warroom_model::{AgentId, Event, EventKind, Outcome};
 use warroom_model::{AgentState, StateSource};
@@ -222,7 +223,7 @@ impl Store {
     /// The incident's events and those of its team, oldest first.
     pub fn incident_events(
         &self,
-        incident_id: i64,
+        incident_id: IncidentId,
         team_id: Option<TeamId>,
     ) -> Result<Vec<Event>, StoreError> {
         self.events_where(

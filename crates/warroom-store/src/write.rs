@@ -2,6 +2,7 @@
 //! transaction; `Tx` offers the typed changes, each of which appends its event.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use warroom_model::IncidentId;
 use warroom_model::TeamId;
 use warroom_model::{AgentId, EventKind, Millis, Outcome, Transport};
 use warroom_model::{AgentState, StateSource};
@@ -66,7 +67,7 @@ impl Tx<'_> {
     pub fn event_for(
         &mut self,
         team_id: Option<TeamId>,
-        incident_id: Option<i64>,
+        incident_id: Option<IncidentId>,
         kind: &EventKind,
     ) -> Result<i64, StoreError> {
         self.tx.execute(

@@ -3,6 +3,7 @@
 //! Each change loads the incident, applies one model rule, and stores the
 //! result with its events in one transaction.
 
+use warroom_model::IncidentId;
 use warroom_model::TeamId;
 use warroom_model::redact::redact;
 use warroom_model::{
@@ -15,7 +16,10 @@ use crate::incident::views::{AttachedLog, IncidentView};
 use crate::{App, AppError};
 
 impl App {
-    pub(crate) fn load_incident(&self, id: i64) -> Result<(Incident, Option<TeamId>), AppError> {
+    pub(crate) fn load_incident(
+        &self,
+        id: IncidentId,
+    ) -> Result<(Incident, Option<TeamId>), AppError> {
         let found = self.store().incident(id)?;
         found.ok_or_else(|| AppError::bad_input(format!("no incident {}", incident_ref(id))))
     }
@@ -236,7 +240,7 @@ impl App {
     }
 
     /// The id of an incident named by id, slug or team.
-    pub fn incident_id(&self, input: &str) -> Result<i64, AppError> {
+    pub fn incident_id(&self, input: &str) -> Result<IncidentId, AppError> {
         Ok(self.find_incident(input)?.0.id)
     }
 
@@ -256,7 +260,7 @@ impl App {
             .collect())
     }
 
-    pub(crate) fn view_of(&self, id: i64) -> Result<IncidentView, AppError> {
+    pub(crate) fn view_of(&self, id: IncidentId) -> Result<IncidentView, AppError> {
         let (incident, team_id) = self.load_incident(id)?;
         self.incident_view(&incident, team_id)
     }

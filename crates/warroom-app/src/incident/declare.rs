@@ -2,6 +2,7 @@
 //! incident, and the implicit incident of a team deployed without one.
 
 use std::path::PathBuf;
+use warroom_model::IncidentId;
 
 use warroom_model::incident::severity::{self, Assessment};
 use warroom_model::redact::redact;
@@ -276,7 +277,7 @@ impl App {
         commander: &str,
     ) -> Result<Incident, AppError> {
         Ok(Incident {
-            id: 0,
+            id: IncidentId::NEW,
             slug: slug.to_owned(),
             title: title.to_owned(),
             severity: assessment.severity,
@@ -304,7 +305,7 @@ impl App {
     pub(crate) fn incident_for_team(
         &self,
         team: &str,
-        explicit: Option<i64>,
+        explicit: Option<IncidentId>,
     ) -> Result<Incident, AppError> {
         if let Some(id) = explicit {
             let (incident, team_id) = self.load_incident(id)?;
@@ -402,7 +403,7 @@ impl App {
             .filter(|item| item.when.is_none() || incident.security_review)
             .map(|item| Todo {
                 id: 0,
-                incident: 0,
+                incident: IncidentId::NEW,
                 title: item.title.clone(),
                 kind: item.kind,
                 priority: item.priority,

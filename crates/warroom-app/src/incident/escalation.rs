@@ -5,6 +5,7 @@
 //! their effects go out after it commits: messages to agents through queued
 //! deliveries, notifications through the outbox.
 
+use warroom_model::IncidentId;
 use warroom_model::TeamId;
 use warroom_model::incident::clocks::{ClockStatus, clock_alerts_due};
 use warroom_model::incident::policy::EscalationStep;
@@ -32,7 +33,7 @@ impl App {
     /// Runs the incident's due escalations and reminders, then sends what
     /// they decided. Every command that touches the incident calls this
     /// (the daemon will also call it on a timer).
-    pub(crate) fn evaluate(&self, incident_id: i64) -> Result<(), AppError> {
+    pub(crate) fn evaluate(&self, incident_id: IncidentId) -> Result<(), AppError> {
         let catalogue = &self.config.catalogue;
         let nudges = self.write("warroom", |tx| {
             let Some((mut incident, team_id)) = tx.incident(incident_id)? else {
@@ -128,7 +129,7 @@ impl App {
     /// The daemon's timers: every open incident's escalations, reminders
     /// and clock alerts, then its pending notifications.
     pub fn run_timers(&self) -> Result<(), AppError> {
-        let open: Vec<i64> = self
+        let open: Vec<IncidentId> = self
             .store()
             .incidents(false)?
             .into_iter()
@@ -183,7 +184,7 @@ impl App {
 
     /// Delivers the incident's pending notifications, each taken by one
     /// process only, and records the outcome.
-    pub(crate) fn flush_notifications(&self, incident_id: i64) -> Result<(), AppError> {
+    pub(crate) fn flush_notifications(&self, incident_id: IncidentId) -> Result<(), AppError> {
         let pending = self.store().pending_notifications(incident_id)?;
         if pending.is_empty() {
             return Ok(());
@@ -246,7 +247,7 @@ impl App {
         Ok(())
     }
 
-    fn send_nudges(&self, incident_id: i64, nudges: Vec<Nudge>) -> Result<(), AppError> {
+    fn send_nudges(&self, incident_id: IncidentId, nudges: Vec<Nudge>) -> Result<(), AppError> {
         let (_, team_id) = self.load_incident(incident_id)?;
         let Some(team) = self.team_of(team_id)?.filter(|t| t.ended_at.is_none()) else {
             return Ok(());

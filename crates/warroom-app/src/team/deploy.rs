@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use warroom_model::IncidentId;
 
 use warroom_agents::{AgentState, wait_until_idle};
 use warroom_model::TeamId;
@@ -43,7 +44,7 @@ pub struct DeployOptions<'a> {
     pub purpose: Option<&'a str>,
     pub scenario: Option<&'a str>,
     /// The incident the team works on; see `incident_for_team` when unset.
-    pub incident: Option<i64>,
+    pub incident: Option<IncidentId>,
     /// Share the project's checkout instead of a worktree per agent.
     pub no_worktree: bool,
 }
@@ -97,12 +98,12 @@ impl App {
         let socket = self.tmux.socket().to_string();
         let mut incident = self.incident_for_team(name.as_str(), options.incident)?;
         let how = match (incident.id, options.incident) {
-            (0, _) => IncidentLinkKind::Created,
+            (IncidentId::NEW, _) => IncidentLinkKind::Created,
             (_, Some(_)) => IncidentLinkKind::Named,
             (_, None) => IncidentLinkKind::Joined,
         };
         // An implicit incident starts like a declared one: with its checklist.
-        let checklist = if incident.id == 0 {
+        let checklist = if incident.id == IncidentId::NEW {
             let declared = incident.declared_at();
             self.checklist_for(&incident, declared, &actor)?
         } else {
@@ -120,7 +121,7 @@ impl App {
                 tmux_socket: &socket,
             })?;
             let mut events = Vec::new();
-            if incident.id == 0 {
+            if incident.id == IncidentId::NEW {
                 incident = tx.create_incident(&incident, Some(team.id))?;
                 events.push(crate::incident::declare::declared_event(&incident));
                 for draft in &checklist {

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod severity;
 pub mod todo;
 
+use crate::ids::IncidentId;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -49,24 +50,28 @@ pub enum IncidentError {
 }
 
 /// `INC-7`.
-pub fn incident_ref(id: i64) -> String {
-    format!("INC-{id}")
+pub fn incident_ref(id: IncidentId) -> String {
+    id.to_string()
 }
 
 /// Parses `INC-7`, `inc7` or `7`; anything else is a slug or team name.
-pub fn parse_incident_ref(text: &str) -> Option<i64> {
+pub fn parse_incident_ref(text: &str) -> Option<IncidentId> {
     let t = text.trim();
     let upper = t.to_ascii_uppercase();
     let digits = upper
         .strip_prefix("INC-")
         .or_else(|| upper.strip_prefix("INC"))
         .unwrap_or(&upper);
-    digits.parse().ok().filter(|n| *n > 0)
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(IncidentId)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
-    pub id: i64,
+    pub id: IncidentId,
     /// Names the incident's tmux session when it deploys its own team.
     pub slug: String,
     pub title: String,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ids::IncidentId;
 use crate::incident::clocks::{ClockStatus, clocks};
 use crate::incident::policy::{Targets, TodoDue};
 use crate::span::Span;
@@ -34,7 +35,7 @@ fn policy() -> Policy {
 fn incident() -> Incident {
     let impact = Impact::parse("users=10000,availability=down").expect("impact");
     let mut i = Incident {
-        id: 1,
+        id: IncidentId(1),
         slug: "auth".into(),
         title: "Auth returns 500".into(),
         severity: Severity::Sev1,
@@ -217,9 +218,9 @@ fn updates_fall_due_on_the_policy_cadence_and_remind_once() {
 
 #[test]
 fn incident_refs_parse() {
-    assert_eq!(parse_incident_ref("INC-3"), Some(3));
-    assert_eq!(parse_incident_ref("inc3"), Some(3));
-    assert_eq!(parse_incident_ref("3"), Some(3));
+    assert_eq!(parse_incident_ref("INC-3"), Some(IncidentId(3)));
+    assert_eq!(parse_incident_ref("inc3"), Some(IncidentId(3)));
+    assert_eq!(parse_incident_ref("3"), Some(IncidentId(3)));
     assert_eq!(parse_incident_ref("auth-hotfix"), None);
 }
 

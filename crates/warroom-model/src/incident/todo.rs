@@ -1,6 +1,7 @@
 //! Emergency todos: owner, priority, due time, dependencies, the phase gate
 //! they hold, and how far up the escalation ladder they have climbed.
 
+use crate::ids::IncidentId;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -76,7 +77,7 @@ impl fmt::Display for Owner {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Todo {
     pub id: i64,
-    pub incident: i64,
+    pub incident: IncidentId,
     pub title: String,
     pub kind: TodoKind,
     pub priority: Priority,
@@ -154,7 +155,7 @@ mod tests {
     fn todo(due: Option<Millis>) -> Todo {
         Todo {
             id: 1,
-            incident: 1,
+            incident: IncidentId(1),
             title: "t".into(),
             kind: TodoKind::Investigate,
             priority: Priority::P0,
