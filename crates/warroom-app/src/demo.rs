@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use warroom_model::MessageId;
 
 use warroom_model::Outcome;
 
@@ -121,7 +122,7 @@ impl App {
         let report = self.write_report(&options.team, "incident", None)?;
         progress(DemoStep::Reported(&report));
 
-        let all = self.messages(&options.team, 0)?;
+        let all = self.messages(&options.team, MessageId::NEW)?;
         let submitted = all
             .iter()
             .filter(|m| m.outcome == Outcome::Submitted)
@@ -149,7 +150,7 @@ impl App {
         let mut last_change = Instant::now();
         let mut last_count = usize::MAX;
         loop {
-            let messages = self.messages(team, 0)?;
+            let messages = self.messages(team, MessageId::NEW)?;
             let pending = messages.iter().any(|m| m.outcome == Outcome::Pending);
             if messages.len() != last_count || pending {
                 last_count = messages.len();

@@ -1,6 +1,7 @@
 //! What actions return: plain data the front ends print or serialise.
 
 use serde::Serialize;
+use warroom_model::MessageId;
 use warroom_model::{AgentId, Millis, Outcome, Transport};
 use warroom_model::{AgentState, StateSource};
 
@@ -75,7 +76,7 @@ pub struct TeamStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageResult {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub to: AgentView,
     pub outcome: Outcome,
     pub transport: Transport,
@@ -171,7 +172,7 @@ pub struct RestartResult {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageView {
-    pub id: i64,
+    pub id: MessageId,
     pub at: Millis,
     pub kind: String,
     pub from: String,

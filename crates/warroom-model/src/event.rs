@@ -2,6 +2,7 @@
 //! projections (teams, agents, messages) are written in the same transaction.
 
 use crate::ids::IncidentId;
+use crate::ids::MessageId;
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
@@ -61,12 +62,12 @@ pub enum EventKind {
         purpose: String,
     },
     MessageSent {
-        message: i64,
+        message: MessageId,
         to: AgentId,
         bytes: usize,
     },
     MessageDelivered {
-        message: i64,
+        message: MessageId,
         to: AgentId,
         outcome: Outcome,
         transport: Transport,
@@ -326,7 +327,7 @@ mod tests {
     #[test]
     fn events_round_trip_through_json_with_a_type_tag() {
         let kind = EventKind::MessageDelivered {
-            message: 7,
+            message: MessageId(7),
             to: AgentId(2),
             outcome: Outcome::Submitted,
             transport: Transport::Paste,

@@ -1,6 +1,6 @@
 //! Typed ids of what the store numbers: a team's id cannot be passed where
 //! an incident's is meant. Serialised as the plain number; shown as people
-//! write them (`INC-3`, `T-7`, `#12`). With the `sql` feature, the store
+//! write them (`INC-3`, `T-7`; a message's plain number). With the `sql` feature, the store
 //! binds and reads them as integer columns.
 
 use std::fmt;
@@ -18,7 +18,8 @@ macro_rules! id {
         pub struct $name(pub i64);
 
         impl $name {
-            /// Not stored yet: the store gives the real id.
+            /// Not stored yet (the store gives the real id); as a cursor,
+            /// before the first.
             pub const NEW: Self = Self(0);
         }
 
@@ -57,9 +58,9 @@ id!(
     "INC-{}"
 );
 id!(
-    /// A message, shown as `#12`.
+    /// A message, shown as its number (people read it after a `#`).
     MessageId,
-    "#{}"
+    "{}"
 );
 id!(
     /// A todo, shown as `T-7`.
@@ -75,7 +76,7 @@ mod tests {
     fn ids_show_as_people_write_them_and_serialise_as_numbers() {
         assert_eq!(IncidentId(3).to_string(), "INC-3");
         assert_eq!(TodoId(7).to_string(), "T-7");
-        assert_eq!(MessageId(12).to_string(), "#12");
+        assert_eq!(format!("#{}", MessageId(12)), "#12");
         assert_eq!(serde_json::to_string(&TeamId(4)).expect("json"), "4");
     }
 }

@@ -1,5 +1,6 @@
 //! Message text, who sends it, how it travels, and how its delivery ended.
 
+use crate::ids::MessageId;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -144,19 +145,19 @@ impl Sender {
 /// message can never start with `/` (a slash command) or look like a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub text: String,
 }
 
 impl Envelope {
-    pub fn new(message_id: i64, sender: &Sender, body: &MessageText) -> Self {
+    pub fn new(message_id: MessageId, sender: &Sender, body: &MessageText) -> Self {
         Self {
             message_id,
             text: format!("{} {}", Self::tag(message_id, sender), body.as_str()),
         }
     }
 
-    pub fn tag(message_id: i64, sender: &Sender) -> String {
+    pub fn tag(message_id: MessageId, sender: &Sender) -> String {
         format!("[warroom #{message_id} from {}]", sender.label())
     }
 
@@ -325,7 +326,7 @@ mod tests {
     fn envelope_tags_sender_and_id() {
         let body = MessageText::new("/exit now").expect("valid");
         let env = Envelope::new(
-            42,
+            MessageId(42),
             &Sender::Human {
                 name: "alice".into(),
             },

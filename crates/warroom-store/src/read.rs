@@ -2,6 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 use warroom_model::IncidentId;
+use warroom_model::MessageId;
 use warroom_model::TeamId;
 use warroom_model::{AgentId, Event, EventKind, Outcome};
 use warroom_model::{AgentState, StateSource};
@@ -161,7 +162,11 @@ impl Store {
     }
 
     /// The team's messages with an id above `after`, oldest first.
-    pub fn messages(&self, team_id: TeamId, after: i64) -> Result<Vec<MessageRecord>, StoreError> {
+    pub fn messages(
+        &self,
+        team_id: TeamId,
+        after: MessageId,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE team_id = ?1 AND id > ?2 ORDER BY id"
         ))?;
@@ -171,7 +176,7 @@ impl Store {
         Ok(rows)
     }
 
-    pub fn message(&self, id: i64) -> Result<Option<MessageRecord>, StoreError> {
+    pub fn message(&self, id: MessageId) -> Result<Option<MessageRecord>, StoreError> {
         Ok(self
             .conn
             .query_row(

@@ -1,6 +1,7 @@
 //! Rows of the projections, as the app reads and writes them.
 
 use serde::Serialize;
+use warroom_model::MessageId;
 use warroom_model::TeamId;
 use warroom_model::{AgentId, Millis, Outcome, Sender};
 use warroom_model::{AgentState, StateSource};
@@ -104,7 +105,7 @@ impl MessageKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageRecord {
-    pub id: i64,
+    pub id: MessageId,
     pub team_id: TeamId,
     pub kind: MessageKind,
     pub sender_kind: String,

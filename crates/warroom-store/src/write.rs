@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use warroom_model::IncidentId;
+use warroom_model::MessageId;
 use warroom_model::TeamId;
 use warroom_model::{AgentId, EventKind, Millis, Outcome, Transport};
 use warroom_model::{AgentState, StateSource};
@@ -393,7 +394,7 @@ impl Tx<'_> {
 
     /// Records a message as pending, before a key is typed: its id goes into
     /// the text the agent sees.
-    pub fn create_message(&mut self, new: &NewMessage<'_>) -> Result<i64, StoreError> {
+    pub fn create_message(&mut self, new: &NewMessage<'_>) -> Result<MessageId, StoreError> {
         self.tx.execute(
             "INSERT INTO messages (team_id, kind, sender_kind, sender_agent, sender_label, recipient,
                                    body, transport, outcome, created_at)
@@ -411,7 +412,7 @@ impl Tx<'_> {
                 self.at
             ],
         )?;
-        let id = self.tx.last_insert_rowid();
+        let id = MessageId(self.tx.last_insert_rowid());
         self.event(
             Some(new.team_id),
             &EventKind::MessageSent {
@@ -425,7 +426,7 @@ impl Tx<'_> {
 
     pub fn finish_message(
         &mut self,
-        message_id: i64,
+        message_id: MessageId,
         outcome: Outcome,
         transport: Transport,
         detail: Option<&str>,

@@ -2,6 +2,7 @@
 //! recorded as pending before a key is typed and finished with its outcome.
 
 use std::time::Duration;
+use warroom_model::MessageId;
 
 use std::os::unix::process::CommandExt;
 use warroom_agents::{DeliveryOptions, deliver};
@@ -165,7 +166,7 @@ impl App {
         team: &TeamRecord,
         agent: &AgentRecord,
         text: &str,
-    ) -> Result<i64, AppError> {
+    ) -> Result<MessageId, AppError> {
         let body = MessageText::new(text)?;
         let id = self.write("warroom", |tx| {
             Ok(tx.create_message(&NewMessage {
@@ -204,7 +205,7 @@ impl App {
 
     /// `agent deliver-queued <message-id>` (hidden): delivers a message that
     /// was recorded as pending. A message already delivered is left alone.
-    pub fn deliver_queued(&self, message_id: i64) -> Result<MessageResult, AppError> {
+    pub fn deliver_queued(&self, message_id: MessageId) -> Result<MessageResult, AppError> {
         let found = self.store().message(message_id)?;
         let message =
             found.ok_or_else(|| AppError::bad_input(format!("no message #{message_id}")))?;
@@ -256,9 +257,9 @@ impl App {
     /// down (it is back: restarted, briefed). Each is delivered once: the
     /// agent's lock and the message's pending outcome see to that.
     pub(crate) fn deliver_held(&self, team: &TeamRecord, agent: AgentId) -> Result<(), AppError> {
-        let held: Vec<i64> = self
+        let held: Vec<MessageId> = self
             .store()
-            .messages(team.id, 0)?
+            .messages(team.id, MessageId::NEW)?
             .into_iter()
             .filter(|m| m.recipient == agent && m.outcome == Outcome::Pending)
             .map(|m| m.id)
@@ -279,7 +280,7 @@ impl App {
     fn type_recorded(
         &self,
         out: &Outgoing<'_>,
-        message_id: i64,
+        message_id: MessageId,
         options: &DeliveryOptions,
     ) -> Result<MessageResult, AppError> {
         let profile = self.config.profile(&out.agent.cli)?;

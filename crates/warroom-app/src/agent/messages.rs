@@ -5,7 +5,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use warroom_model::{AgentId, EventKind};
+use warroom_model::{AgentId, EventKind, MessageId};
 use warroom_store::{MessageRecord, TeamRecord};
 
 use crate::views::MessageView;
@@ -29,7 +29,7 @@ impl ExportFormat {
 impl App {
     /// The team's messages with an id above `after`, oldest first (pass the
     /// last id seen to follow the log).
-    pub fn messages(&self, team: &str, after: i64) -> Result<Vec<MessageView>, AppError> {
+    pub fn messages(&self, team: &str, after: MessageId) -> Result<Vec<MessageView>, AppError> {
         let team = self.any_team(team)?;
         self.message_views(&team, after)
     }
@@ -37,7 +37,7 @@ impl App {
     pub(crate) fn message_views(
         &self,
         team: &TeamRecord,
-        after: i64,
+        after: MessageId,
     ) -> Result<Vec<MessageView>, AppError> {
         let agents: HashMap<AgentId, String> = self
             .store()
@@ -55,7 +55,7 @@ impl App {
         team: &TeamRecord,
         format: ExportFormat,
     ) -> Result<(String, usize), AppError> {
-        let messages = self.message_views(team, 0)?;
+        let messages = self.message_views(team, MessageId::NEW)?;
         let mut out = String::new();
         match format {
             ExportFormat::Jsonl => {

@@ -5,6 +5,7 @@
 //! stalls, rate limits, undelivered messages).
 
 use std::collections::BTreeMap;
+use warroom_model::MessageId;
 
 use serde::Serialize;
 use warroom_model::AgentState;
@@ -72,7 +73,7 @@ impl App {
         let to = team.ended_at.unwrap_or(now);
         let events = self.store().events(team.id)?;
         let records = self.store().agents(team.id)?;
-        let messages = self.store().messages(team.id, 0)?;
+        let messages = self.store().messages(team.id, MessageId::NEW)?;
         let incident_id = self.store().incident_of_team(team.id)?;
         let incident = incident_id.map(|id| self.load_incident(id)).transpose()?;
         let todos = match incident_id {

@@ -2,6 +2,7 @@
 //! log and the message projection.
 
 use std::path::{Path, PathBuf};
+use warroom_model::MessageId;
 
 use warroom_model::{Event, EventKind, Millis, Outcome};
 
@@ -73,7 +74,7 @@ impl App {
             Some(i) => self.store().incident_events(i.id, Some(record.id))?,
             None => self.store().events(record.id)?,
         };
-        let messages = self.message_views(&record, 0)?;
+        let messages = self.message_views(&record, MessageId::NEW)?;
         let now = self.now();
         let story = incident
             .as_ref()

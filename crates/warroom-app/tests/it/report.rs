@@ -91,7 +91,7 @@ fn incident_report_snapshot() {
             2_000,
             "alice",
             EventKind::MessageDelivered {
-                message: 1,
+                message: warroom_model::MessageId(1),
                 to: AgentId(1),
                 outcome: Outcome::Submitted,
                 transport: Transport::Paste,
@@ -117,7 +117,7 @@ fn incident_report_snapshot() {
                outcome: Outcome,
                text: &str,
                detail: Option<&str>| MessageView {
-        id,
+        id: warroom_model::MessageId(id),
         at: t0 + at,
         kind: "message".into(),
         from: from.into(),

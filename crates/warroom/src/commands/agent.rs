@@ -29,7 +29,7 @@ pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
             fail_if(!result.outcome.is_success())
         }
         AgentCommand::DeliverQueued { message } => {
-            let result = app.deliver_queued(*message)?;
+            let result = app.deliver_queued(warroom_model::MessageId(*message))?;
             if as_json {
                 json(&result)?;
             } else {
@@ -124,7 +124,7 @@ pub fn run(app: &App, cmd: &AgentCommand, as_json: bool) -> Result<()> {
 }
 
 fn messages(app: &App, team: &str, follow: bool, as_json: bool) -> Result<()> {
-    let mut last = 0;
+    let mut last = warroom_model::MessageId::NEW;
     let mut stdout = std::io::stdout();
     let roles = ShortRoles::new(app);
     loop {
