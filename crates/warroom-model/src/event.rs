@@ -323,6 +323,7 @@ impl EventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::TodoId;
 
     #[test]
     fn events_round_trip_through_json_with_a_type_tag() {
@@ -347,7 +348,7 @@ mod tests {
     #[test]
     fn incident_events_round_trip_beside_team_events() {
         let kind = EventKind::from(IncidentEvent::TodoClaimed {
-            todo: 3,
+            todo: TodoId(3),
             owner: "pm".into(),
         });
         let json = serde_json::to_string(&kind).expect("serialises");

@@ -5,6 +5,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 use warroom_model::IncidentId;
 use warroom_model::TeamId;
+use warroom_model::TodoId;
 use warroom_model::incident::comms::StakeholderUpdate;
 use warroom_model::{EventKind, Incident, IncidentEvent, Millis, Todo};
 
@@ -92,7 +93,7 @@ fn todos(conn: &rusqlite::Connection, incident_id: IncidentId) -> Result<Vec<Tod
     Ok(rows)
 }
 
-fn todo(conn: &rusqlite::Connection, id: i64) -> Result<Option<Todo>, StoreError> {
+fn todo(conn: &rusqlite::Connection, id: TodoId) -> Result<Option<Todo>, StoreError> {
     Ok(conn
         .query_row("SELECT doc FROM todos WHERE id = ?1", [id], |r| doc(r, 0))
         .optional()?)
@@ -111,7 +112,7 @@ impl Tx<'_> {
         todos(self.conn(), incident_id)
     }
 
-    pub fn todo(&self, id: i64) -> Result<Option<Todo>, StoreError> {
+    pub fn todo(&self, id: TodoId) -> Result<Option<Todo>, StoreError> {
         todo(self.conn(), id)
     }
 
@@ -184,7 +185,7 @@ impl Tx<'_> {
             params![draft.incident, draft.status.as_str(), draft.due_at],
         )?;
         let mut todo = draft.clone();
-        todo.id = self.conn().last_insert_rowid();
+        todo.id = TodoId(self.conn().last_insert_rowid());
         self.save_todo(&todo)?;
         Ok(todo)
     }
@@ -351,7 +352,7 @@ impl Store {
         todos(&self.conn, incident_id)
     }
 
-    pub fn todo(&self, id: i64) -> Result<Option<Todo>, StoreError> {
+    pub fn todo(&self, id: TodoId) -> Result<Option<Todo>, StoreError> {
         todo(&self.conn, id)
     }
 

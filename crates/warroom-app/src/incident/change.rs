@@ -5,6 +5,7 @@
 
 use warroom_model::IncidentId;
 use warroom_model::TeamId;
+use warroom_model::TodoId;
 use warroom_model::redact::redact;
 use warroom_model::{
     Incident, IncidentEvent, Milestone, Millis, Phase, Severity, Todo, incident_ref,
@@ -137,7 +138,7 @@ impl App {
             .filter(|r| !r.is_empty());
         let force = force.as_deref();
         let (incident, ()) = self.change_incident(input, |incident, todos, now, actor| {
-            let gates: Vec<(i64, Phase)> = todos
+            let gates: Vec<(TodoId, Phase)> = todos
                 .iter()
                 .filter(|t| t.status.is_open())
                 .filter_map(|t| t.gate.map(|g| (t.id, g)))

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use warroom_model::IncidentId;
+use warroom_model::TodoId;
 
 use warroom_model::incident::severity::{self, Assessment};
 use warroom_model::redact::redact;
@@ -402,7 +403,7 @@ impl App {
             .iter()
             .filter(|item| item.when.is_none() || incident.security_review)
             .map(|item| Todo {
-                id: 0,
+                id: TodoId::NEW,
                 incident: IncidentId::NEW,
                 title: item.title.clone(),
                 kind: item.kind,

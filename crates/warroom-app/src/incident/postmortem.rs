@@ -3,6 +3,7 @@
 //! its follow-up todos.
 
 use std::path::PathBuf;
+use warroom_model::TodoId;
 
 use warroom_model::incident::clocks::{ClockStatus, clocks};
 use warroom_model::span::human;
@@ -290,7 +291,7 @@ impl App {
             if !already {
                 for (kind, title, role, priority) in &items {
                     let todo = tx.create_todo(&Todo {
-                        id: 0,
+                        id: TodoId::NEW,
                         incident: incident.id,
                         title: title.clone(),
                         kind: *kind,

@@ -2,6 +2,7 @@
 //! these from their panes, so the acting party is whoever runs the command.
 
 use warroom_model::TeamId;
+use warroom_model::TodoId;
 use warroom_model::redact::redact;
 use warroom_model::{
     AgentId, IncidentEvent, Milestone, Owner, Phase, Priority, Sender, Span, Todo, TodoKind,
@@ -98,7 +99,7 @@ impl App {
             let now = tx.at();
             let due = due.unwrap_or(incident.policy.todo_due.for_priority(priority));
             let todo = tx.create_todo(&Todo {
-                id: 0,
+                id: TodoId::NEW,
                 incident: incident.id,
                 title,
                 kind,
@@ -283,7 +284,7 @@ impl App {
         })
     }
 
-    fn todo_id(&self, input: &str) -> Result<i64, AppError> {
+    fn todo_id(&self, input: &str) -> Result<TodoId, AppError> {
         parse_todo_ref(input).ok_or_else(|| {
             AppError::bad_input(format!(
                 "{input:?} is not a todo id (todo ids look like T-7)"

@@ -1,6 +1,7 @@
 //! The incident's events: declarations, phases, milestones, todos,
 //! stakeholder updates and notifications.
 
+use crate::ids::TodoId;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -40,7 +41,7 @@ pub enum IncidentEvent {
         to: Phase,
         /// The reason given to pass open gate todos.
         forced: Option<String>,
-        open_gates: Vec<i64>,
+        open_gates: Vec<TodoId>,
     },
     MilestoneSet {
         milestone: Milestone,
@@ -55,7 +56,7 @@ pub enum IncidentEvent {
         redacted: BTreeMap<String, usize>,
     },
     TodoAdded {
-        todo: i64,
+        todo: TodoId,
         title: String,
         owner: Option<String>,
         priority: Priority,
@@ -63,21 +64,21 @@ pub enum IncidentEvent {
         gate: Option<Phase>,
     },
     TodoClaimed {
-        todo: i64,
+        todo: TodoId,
         owner: String,
     },
     TodoStatusChanged {
-        todo: i64,
+        todo: TodoId,
         from: TodoStatus,
         to: TodoStatus,
         note: Option<String>,
     },
     TodoEdited {
-        todo: i64,
+        todo: TodoId,
         changes: Vec<String>,
     },
     TodoEscalated {
-        todo: i64,
+        todo: TodoId,
         level: u32,
         notify: String,
         overdue_ms: Millis,

@@ -11,7 +11,7 @@ pub mod policy;
 pub mod severity;
 pub mod todo;
 
-use crate::ids::IncidentId;
+use crate::ids::{IncidentId, TodoId};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -195,7 +195,7 @@ impl Incident {
         to: Phase,
         at: Millis,
         by: &str,
-        open_gates: &[(i64, Phase)],
+        open_gates: &[(TodoId, Phase)],
         force: Option<&str>,
     ) -> Result<Vec<IncidentEvent>, IncidentError> {
         if self.is_closed() {
@@ -210,7 +210,7 @@ impl Incident {
                 phase: to,
             });
         }
-        let mut blocking: Vec<(i64, Phase)> = if to > self.phase {
+        let mut blocking: Vec<(TodoId, Phase)> = if to > self.phase {
             open_gates
                 .iter()
                 .copied()

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ids::IncidentId;
+use crate::ids::{IncidentId, TodoId};
 use crate::incident::clocks::{ClockStatus, clocks};
 use crate::incident::policy::{Targets, TodoDue};
 use crate::span::Span;
@@ -113,7 +113,10 @@ fn gate_todos_hold_the_phase_until_done_or_forced() {
     let mut i = incident();
     i.move_to(Phase::Investigating, 2 * MIN, "x", &[], None)
         .expect("no gates");
-    let gates = [(7, Phase::Validating), (8, Phase::Monitoring)];
+    let gates = [
+        (TodoId(7), Phase::Validating),
+        (TodoId(8), Phase::Monitoring),
+    ];
     i.move_to(Phase::Validating, 3 * MIN, "x", &gates, None)
         .expect("the validating gate holds leaving validating, not entering it");
     let err = i
@@ -130,7 +133,7 @@ fn gate_todos_hold_the_phase_until_done_or_forced() {
     assert!(matches!(
         &events[0],
         IncidentEvent::PhaseChanged { forced: Some(r), open_gates, .. }
-            if r == "CTO approved" && open_gates == &[7]
+            if r == "CTO approved" && open_gates == &[TodoId(7)]
     ));
     // Going back (the fix failed) is never gated.
     i.move_to(Phase::Fixing, 5 * MIN, "x", &gates, None)

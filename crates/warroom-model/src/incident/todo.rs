@@ -1,7 +1,7 @@
 //! Emergency todos: owner, priority, due time, dependencies, the phase gate
 //! they hold, and how far up the escalation ladder they have climbed.
 
-use crate::ids::IncidentId;
+use crate::ids::{IncidentId, TodoId};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,7 @@ impl fmt::Display for Owner {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Todo {
-    pub id: i64,
+    pub id: TodoId,
     pub incident: IncidentId,
     pub title: String,
     pub kind: TodoKind,
@@ -89,7 +89,7 @@ pub struct Todo {
     /// The phase this todo must be done before the incident leaves.
     pub gate: Option<Phase>,
     #[serde(default)]
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<TodoId>,
     /// Post-incident follow-up (from the postmortem), not response work.
     #[serde(default)]
     pub follow_up: bool,
@@ -103,12 +103,12 @@ pub struct Todo {
 }
 
 /// A todo's short id, as people type it: `T-7`.
-pub fn todo_ref(id: i64) -> String {
-    format!("T-{id}")
+pub fn todo_ref(id: TodoId) -> String {
+    id.to_string()
 }
 
 /// Parses `T-7`, `t7` or `7`.
-pub fn parse_todo_ref(text: &str) -> Option<i64> {
+pub fn parse_todo_ref(text: &str) -> Option<TodoId> {
     let t = text.trim();
     let digits = t
         .strip_prefix("T-")
@@ -116,7 +116,7 @@ pub fn parse_todo_ref(text: &str) -> Option<i64> {
         .or_else(|| t.strip_prefix('T'))
         .or_else(|| t.strip_prefix('t'))
         .unwrap_or(t);
-    digits.parse().ok().filter(|n| *n > 0)
+    digits.parse::<i64>().ok().filter(|n| *n > 0).map(TodoId)
 }
 
 impl Todo {
@@ -154,7 +154,7 @@ mod tests {
 
     fn todo(due: Option<Millis>) -> Todo {
         Todo {
-            id: 1,
+            id: TodoId(1),
             incident: IncidentId(1),
             title: "t".into(),
             kind: TodoKind::Investigate,
@@ -223,11 +223,11 @@ mod tests {
 
     #[test]
     fn refs_parse_in_the_forms_people_type() {
-        assert_eq!(parse_todo_ref("T-7"), Some(7));
-        assert_eq!(parse_todo_ref("t7"), Some(7));
-        assert_eq!(parse_todo_ref("7"), Some(7));
+        assert_eq!(parse_todo_ref("T-7"), Some(TodoId(7)));
+        assert_eq!(parse_todo_ref("t7"), Some(TodoId(7)));
+        assert_eq!(parse_todo_ref("7"), Some(TodoId(7)));
         assert_eq!(parse_todo_ref("T-"), None);
         assert_eq!(parse_todo_ref("0"), None);
-        assert_eq!(todo_ref(12), "T-12");
+        assert_eq!(todo_ref(TodoId(12)), "T-12");
     }
 }
