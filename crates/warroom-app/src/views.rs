@@ -1,9 +1,9 @@
 //! What actions return: plain data the front ends print or serialise.
 
 use serde::Serialize;
-use warroom_model::MessageId;
-use warroom_model::{AgentId, Millis, Outcome, Transport};
-use warroom_model::{AgentState, StateSource};
+use warroom_model::{
+    AgentId, AgentState, MessageId, MessageKind, Millis, Outcome, StateSource, Transport,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamView {
@@ -174,7 +174,7 @@ pub struct RestartResult {
 pub struct MessageView {
     pub id: MessageId,
     pub at: Millis,
-    pub kind: String,
+    pub kind: MessageKind,
     pub from: String,
     pub from_kind: String,
     pub to: String,

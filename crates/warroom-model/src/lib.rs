@@ -22,7 +22,7 @@ pub use incident::{
     incident_ref, parse_incident_ref,
 };
 pub use message::{
-    Envelope, MAX_MESSAGE_BYTES, MessageError, MessageText, Outcome, Sender, Transport,
+    Envelope, MAX_MESSAGE_BYTES, MessageError, MessageKind, MessageText, Outcome, Sender, Transport,
 };
 pub use names::{AgentId, NameError, TeamName};
 pub use roles::{

@@ -102,6 +102,42 @@ impl fmt::Display for MessageText {
     }
 }
 
+/// Why a message was sent: people's and agents' messages, the briefing an
+/// agent starts with, or the context restored after a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageKind {
+    Message,
+    Briefing,
+    Context,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Message => "message",
+            MessageKind::Briefing => "briefing",
+            MessageKind::Context => "context",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            MessageKind::Message,
+            MessageKind::Briefing,
+            MessageKind::Context,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who a message is from. A command run inside an agent's pane is sent by that
 /// agent; one run at a terminal by the person; warroom's own briefings by the
 /// system.

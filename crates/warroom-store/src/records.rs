@@ -73,35 +73,7 @@ pub struct NewAgent<'a> {
     pub command: &'a [String],
 }
 
-/// Why a message was sent: people's and agents' messages, the briefing an
-/// agent starts with, or the context restored after a restart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MessageKind {
-    Message,
-    Briefing,
-    Context,
-}
-
-impl MessageKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Message => "message",
-            MessageKind::Briefing => "briefing",
-            MessageKind::Context => "context",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        [
-            MessageKind::Message,
-            MessageKind::Briefing,
-            MessageKind::Context,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+pub use warroom_model::MessageKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageRecord {

@@ -230,7 +230,7 @@ pub fn redacted_note(count: usize) -> Option<String> {
 /// One message of `team`'s log on one line: the text gets what the
 /// addresses leave of the width.
 pub fn message_line(m: &MessageView, team: &str, roles: &ShortRoles) -> String {
-    let kind = if m.kind == "message" {
+    let kind = if m.kind == warroom_model::MessageKind::Message {
         String::new()
     } else {
         format!("[{}] ", m.kind)

@@ -63,7 +63,7 @@ impl App {
             )));
         }
         let client = self.control(&team)?;
-        if sender.kind() == "human" {
+        if matches!(sender, Sender::Human { .. }) {
             // The first thing a person tells the whole team is its mission.
             self.write(&sender.label(), |tx| {
                 Ok(tx.set_purpose_if_unset(team.id, body.as_str())?)

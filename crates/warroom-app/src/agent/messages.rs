@@ -5,7 +5,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use warroom_model::{AgentId, EventKind, MessageId};
+use warroom_model::{AgentId, EventKind, MessageId, MessageKind};
 use warroom_store::{MessageRecord, TeamRecord};
 
 use crate::views::MessageView;
@@ -80,7 +80,7 @@ impl App {
                         m.from,
                         m.to,
                         m.outcome,
-                        if m.kind == "message" {
+                        if m.kind == MessageKind::Message {
                             String::new()
                         } else {
                             format!(", {}", m.kind)
@@ -134,7 +134,7 @@ fn view(m: MessageRecord, agents: &HashMap<AgentId, String>) -> MessageView {
     MessageView {
         id: m.id,
         at: m.created_at,
-        kind: m.kind.as_str().to_owned(),
+        kind: m.kind,
         from: m.sender_label,
         from_kind: m.sender_kind,
         to: agents

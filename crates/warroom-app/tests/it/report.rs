@@ -119,7 +119,7 @@ fn incident_report_snapshot() {
                detail: Option<&str>| MessageView {
         id: warroom_model::MessageId(id),
         at: t0 + at,
-        kind: "message".into(),
+        kind: warroom_model::MessageKind::Message,
         from: from.into(),
         from_kind: "human".into(),
         to: to.into(),
