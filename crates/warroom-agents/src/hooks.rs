@@ -153,3 +153,64 @@ fn clip(text: &str, max: usize) -> String {
     s.push('…');
     s
 }
+
+/// The hook events warroom listens to, for CLIs with Claude Code's hooks.
+const CLAUDE_HOOK_EVENTS: &[&str] = &[
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PermissionRequest",
+    "Notification",
+    "Stop",
+    "StopFailure",
+    "SessionEnd",
+];
+
+/// The settings file passed to Claude Code with `--settings`: every event
+/// above runs `<warroom> hook <event>`, for that process only.
+pub fn claude_settings(warroom_exe: &str) -> String {
+    let exe = shell_quote(warroom_exe);
+    let hooks: serde_json::Map<String, serde_json::Value> = CLAUDE_HOOK_EVENTS
+        .iter()
+        .map(|event| {
+            (
+                (*event).to_owned(),
+                serde_json::json!([{
+                    "matcher": "",
+                    "hooks": [{ "type": "command", "command": format!("{exe} hook {event}") }]
+                }]),
+            )
+        })
+        .collect();
+    serde_json::json!({ "hooks": hooks }).to_string()
+}
+
+/// Quotes a word for `sh -c` (hook commands run through a shell).
+fn shell_quote(word: &str) -> String {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn every_event_calls_warroom_quoted_for_the_shell() {
+        let text = claude_settings("/opt/war room/warroom");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        for event in CLAUDE_HOOK_EVENTS {
+            assert_eq!(
+                v["hooks"][event][0]["hooks"][0]["command"],
+                format!("'/opt/war room/warroom' hook {event}")
+            );
+        }
+    }
+}

@@ -166,19 +166,6 @@ pub(crate) fn hook_state(agent: &AgentRecord) -> Option<HookState> {
     })
 }
 
-/// The hook events warroom listens to, for CLIs with Claude Code's hooks.
-const CLAUDE_HOOK_EVENTS: &[&str] = &[
-    "SessionStart",
-    "UserPromptSubmit",
-    "PreToolUse",
-    "PostToolUse",
-    "PermissionRequest",
-    "Notification",
-    "Stop",
-    "StopFailure",
-    "SessionEnd",
-];
-
 impl App {
     /// The settings file passed to a hook-speaking CLI (`--settings`): it
     /// adds warroom's hooks for that process only, so the engineer's own
@@ -191,21 +178,7 @@ impl App {
             .data_dir
             .join("hooks")
             .join(format!("{}-settings.json", profile.name));
-        let exe = shell_quote(&self.warroom_exe.to_string_lossy());
-        let hooks: serde_json::Map<String, serde_json::Value> = CLAUDE_HOOK_EVENTS
-            .iter()
-            .map(|event| {
-                (
-                    (*event).to_owned(),
-                    serde_json::json!([{
-                        "matcher": "",
-                        "hooks": [{ "type": "command", "command": format!("{exe} hook {event}") }]
-                    }]),
-                )
-            })
-            .collect();
-        let text = serde_json::to_string_pretty(&serde_json::json!({ "hooks": hooks }))
-            .map_err(|e| AppError::failed(e.to_string()))?;
+        let text = hooks::claude_settings(&self.warroom_exe.to_string_lossy());
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             let dir = path.parent().unwrap_or(&self.data_dir);
             std::fs::create_dir_all(dir)
@@ -213,17 +186,5 @@ impl App {
                 .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
         }
         Ok(path)
-    }
-}
-
-/// Quotes a word for `sh -c` (hook commands run through a shell).
-fn shell_quote(word: &str) -> String {
-    if word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c))
-    {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
