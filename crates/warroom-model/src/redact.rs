@@ -14,6 +14,9 @@ struct Rule {
     /// The capture groups that may hold the secret, of which the first that
     /// took part in the match is replaced; none replaces the whole match.
     secret_groups: &'static [usize],
+    /// Whether a match is a secret after all (ordinary words that a pattern
+    /// alone would take: `pk_order_items`, `max_tokens=4096`).
+    keep: Option<fn(&Captures<'_>) -> bool>,
 }
 
 fn rule(kind: &'static str, pattern: &str, secret_groups: &'static [usize]) -> Rule {
@@ -23,19 +26,46 @@ fn rule(kind: &'static str, pattern: &str, secret_groups: &'static [usize]) -> R
         #[allow(clippy::expect_used)]
         pattern: Regex::new(pattern).expect("redaction patterns are valid"),
         secret_groups,
+        keep: None,
     }
 }
 
-/// A name that says its value is a secret (`DB_PASSWORD`, `"client_secret"`,
-/// `aws_secret_access_key`, `AccountKey`).
-const SECRET_NAME: &str = r#"[A-Za-z0-9_.-]*(?i:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|account[_-]?key|private[_-]?key|shared[_-]?access[_-]?key|credentials?|auth[_-]?key|client[_-]?key|session[_-]?key|signing[_-]?key|encryption[_-]?key)[A-Za-z0-9_.-]*"#;
+impl Rule {
+    fn unless(mut self, ordinary: fn(&Captures<'_>) -> bool) -> Self {
+        self.keep = Some(ordinary);
+        self
+    }
+}
 
+/// Whether any capture group of the match holds a digit: generated secrets
+/// do, words rarely.
+fn has_digit(caps: &Captures<'_>) -> bool {
+    caps.get(0)
+        .is_some_and(|m| m.as_str().bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// A name that says its value is a secret (`DB_PASSWORD`, `"client_secret"`,
+/// `aws_secret_access_key`, `AccountKey`, `SMTP_PASS`).
+const SECRET_NAME: &str = r#"[A-Za-z0-9_.-]*(?i:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|account[_-]?key|private[_-]?key|shared[_-]?access[_-]?key|credentials?|auth[_-]?key|client[_-]?key|session[_-]?key|signing[_-]?key|encryption[_-]?key|_pass(?-u:\b)|(?-u:\b)pass(?-u:\b))[A-Za-z0-9_.-]*"#;
+
+/// Names that hold counts or paths, not secrets (`max_tokens`, `PWD`).
+fn ordinary_name(caps: &Captures<'_>) -> bool {
+    let name = caps.get(1).map_or("", |m| m.as_str()).to_ascii_lowercase();
+    let name = name.trim_matches(|c| c == '"' || c == '\'');
+    name.ends_with("tokens") || name == "pwd" || name.ends_with("_count")
+}
+
+// ASCII word boundaries (`(?-u:\b)`): the Unicode ones make the regex engine
+// fall back to its slow path on any non-ASCII byte, and messages may be 1 MiB.
+// Tokens with a distinctive prefix need no boundary before them at all: an
+// escape sequence (`^[[32m`) glued to a token must not hide it.
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     // `name: value`, `NAME='value'`, `"name": "value"`, and a name behind
     // another name (`aws-secret-key: aws_secret_access_key = value`): the
-    // value after the last secret name is what goes, quoted values whole.
+    // value after the last secret name is what goes, quoted values whole,
+    // an unterminated quote too.
     let assignment = format!(
-        r#"\b{SECRET_NAME}["']?\s*[:=]\s*(?:["']?{SECRET_NAME}["']?\s*[:=]\s*)*(?:"([^"\n]+)"|'([^'\n]+)'|([^\s"',;&]{{4,}}))"#
+        r#"(?-u:\b)({SECRET_NAME})["']?\s*[:=]\s*(?:["']?{SECRET_NAME}["']?\s*[:=]\s*)*(?:"([^"\n]+)"|'([^'\n]+)'|["']?([^\s"']{{4,}}))"#
     );
     vec![
         rule(
@@ -45,28 +75,30 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         rule(
             "jwt",
-            r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}",
+            r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}",
             &[],
         ),
+        // The password runs to the last `@` before the host: it may hold
+        // `/` or `@` itself; the user may be empty (`redis://:pw@host`).
         rule(
             "url-password",
-            r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@",
+            r"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:(\S+)@[^\s@/]+",
             &[1],
         ),
-        rule("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", &[]),
+        rule("aws-access-key", r"(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)", &[]),
         rule(
             "github-token",
-            r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})",
+            r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})",
             &[],
         ),
         rule(
             "gitlab-token",
-            r"\bgl(?:pat|dt|rt|ptt|ft|imt|oas|cbt|soat|agent)-[A-Za-z0-9_-]{20,}",
+            r"gl(?:pat|dt|rt|ptt|ft|imt|oas|cbt|soat|agent)-[A-Za-z0-9_-]{20,}",
             &[],
         ),
         rule(
             "slack-token",
-            r"\bx(?:ox[abposre]|app)-[A-Za-z0-9-]{10,}",
+            r"x(?:ox[abposre]|app)-[A-Za-z0-9-]{10,}",
             &[],
         ),
         rule(
@@ -76,20 +108,21 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         rule(
             "api-key",
-            r"\b(?:sk|rk|pk)[-_](?:live|test|ant|proj|svcacct)?[-_]?[A-Za-z0-9_-]{16,}",
+            r"(?-u:\b)(?:sk|rk|pk)[-_](?:live|test|ant|proj|svcacct)?[-_]?[A-Za-z0-9_-]{16,}",
             &[],
-        ),
-        rule("stripe-webhook-secret", r"\bwhsec_[A-Za-z0-9]{16,}", &[]),
-        rule("npm-token", r"\bnpm_[A-Za-z0-9]{30,}", &[]),
-        rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}", &[]),
+        )
+        .unless(|caps| !has_digit(caps)),
+        rule("stripe-webhook-secret", r"whsec_[A-Za-z0-9]{16,}", &[]),
+        rule("npm-token", r"npm_[A-Za-z0-9]{30,}", &[]),
+        rule("google-api-key", r"AIza[0-9A-Za-z_-]{35}", &[]),
         rule(
             "google-oauth",
-            r"\b(?:GOCSPX-[A-Za-z0-9_-]{20,}|ya29\.[A-Za-z0-9_-]{20,})",
+            r"(?:GOCSPX-[A-Za-z0-9_-]{20,}|ya29\.[A-Za-z0-9_-]{20,})",
             &[],
         ),
         rule(
             "azure-client-secret",
-            r"\b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
+            r"(?-u:\b)[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
             &[],
         ),
         rule(
@@ -99,10 +132,38 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         rule(
             "bearer-token",
-            r"(?i)\b(?:bearer|token|basic)\s+([A-Za-z0-9._~+/-]{16,}=*)",
+            r"(?i)(?-u:\b)bearer\s+([A-Za-z0-9._~+/-]{8,}=*)",
             &[1],
         ),
-        rule("assignment", &assignment, &[1, 2, 3]),
+        // After "token" or "basic" only what looks generated, not the next
+        // word of a sentence ("basic authentication_failed"): a token has a
+        // digit, Basic credentials are base64 in mixed case.
+        rule(
+            "token",
+            r"(?i)(?-u:\b)token\s+([A-Za-z0-9._~+/-]{8,}=*)",
+            &[1],
+        )
+        .unless(|caps| !has_digit(caps)),
+        rule(
+            "basic-auth",
+            r"(?i)(?-u:\b)basic\s+([A-Za-z0-9+/]{8,}=*)(?-u:\b)",
+            &[1],
+        )
+        .unless(|caps| {
+            let value = caps.get(1).map_or("", |m| m.as_str());
+            let mixed = value.bytes().any(|b| b.is_ascii_uppercase())
+                && value.bytes().any(|b| b.is_ascii_lowercase());
+            !(mixed || value.ends_with('=') || value.bytes().any(|b| b.is_ascii_digit()))
+        }),
+        rule("cookie", r"(?i)(?-u:\b)(?:set-)?cookie:\s*([^\r\n]+)", &[1]),
+        // `curl -u user:pass`, `--password hunter2`, `-p=secret`.
+        rule("basic-auth-flag", r"(?:^|\s)-u\s+[^\s:]+:(\S+)", &[1]),
+        rule(
+            "password-flag",
+            r"(?i)(?:^|\s)--?(?:password|passwd|pass|passphrase|token|secret|api-key|apikey)(?:=|\s+)(\S+)",
+            &[1],
+        ),
+        rule("assignment", &assignment, &[2, 3, 4]).unless(ordinary_name),
     ]
 });
 
@@ -128,6 +189,9 @@ pub fn redact(text: &str) -> Redacted {
         let mut n = 0;
         let replaced = rule.pattern.replace_all(&text, |caps: &Captures<'_>| {
             let whole = caps.get(0).map_or("", |m| m.as_str());
+            if rule.keep.is_some_and(|ordinary| ordinary(caps)) {
+                return whole.to_owned();
+            }
             if rule.secret_groups.is_empty() {
                 n += 1;
                 return MARK.to_owned();
@@ -218,6 +282,56 @@ mod tests {
         ] {
             assert_eq!(redact(line).text, kept, "{line}");
         }
+    }
+
+    #[test]
+    fn shapes_a_review_found_leaking_lose_their_values() {
+        for (line, secret) in [
+            ("REDIS_URL=redis://:Rp4ssw0rd@cache:6379/0", "Rp4ssw0rd"),
+            ("postgres://u:ab/cd@db.internal/app", "ab/cd"),
+            ("Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+            ("DB_PASS=q1w2e3r4", "q1w2e3r4"),
+            ("SMTP_PASS: 'mail-s3cret'", "mail-s3cret"),
+            ("passphrase: tr0ub4dor-horse", "tr0ub4dor-horse"),
+            ("Cookie: session=9a8b7c6d5e4f; theme=dark", "9a8b7c6d5e4f"),
+            ("curl -u admin:Adm1nPw https://api", "Adm1nPw"),
+            ("mysql --password hunter22 -h db", "hunter22"),
+            ("password=abc;XYZ123", "XYZ123"),
+            ("password=\"hunter2unterminated", "hunter2unterminated"),
+            (
+                "\u{1b}[32mghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3sXY\u{1b}[0m",
+                "ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3sXY",
+            ),
+            (
+                "^[[32mghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3sXY",
+                "ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3sXY",
+            ),
+        ] {
+            let r = redact(line);
+            assert!(!r.text.contains(secret), "{line:?} became {:?}", r.text);
+        }
+    }
+
+    #[test]
+    fn ordinary_log_words_are_left_alone() {
+        for line in [
+            r#"ERROR: duplicate key value violates unique constraint "pk_order_items_order_id""#,
+            "usage: max_tokens=4096 input_tokens: 12345",
+            "PWD=/home/deploy/app",
+            "login rejected: basic authentication_failed for user 7",
+        ] {
+            assert_eq!(redact(line).text, line, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_megabyte_of_non_ascii_text_is_redacted_in_reasonable_time() {
+        let line = "überprüfe Anmeldung fehlgeschlagen für Benutzer 7 — ";
+        let text = line.repeat(1024 * 1024 / line.len()) + " AKIAZ7Q3VXKWE4TN5B2P";
+        let start = std::time::Instant::now();
+        let r = redact(&text);
+        eprintln!("1 MiB of non-ASCII text redacted in {:?}", start.elapsed());
+        assert!(!r.text.contains("AKIAZ7Q3VXKWE4TN5B2P"));
     }
 
     #[test]

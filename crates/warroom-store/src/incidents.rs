@@ -253,33 +253,51 @@ impl Tx<'_> {
     /// Takes a pending notification for delivery: only one process gets it.
     /// One left 'sending' for longer than `stale_ms` (its sender died) can
     /// be taken again.
-    pub fn claim_notification(&mut self, id: i64, stale_ms: Millis) -> Result<bool, StoreError> {
+    /// Returns the claim's stamp, which finishing it must name.
+    pub fn claim_notification(
+        &mut self,
+        id: i64,
+        stale_ms: Millis,
+    ) -> Result<Option<Millis>, StoreError> {
         let changed = self.conn().execute(
             "UPDATE notifications SET status = 'sending', claimed_at = ?2
              WHERE id = ?1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < ?3))",
             params![id, self.at(), self.at() - stale_ms],
         )?;
-        Ok(changed == 1)
+        Ok((changed == 1).then(|| self.at()))
     }
 
-    /// Records how a delivery ended, with its event.
+    /// Records how a delivery ended, with its event, unless another process
+    /// took the notification over meanwhile (its claim is no longer
+    /// `claimed_at`): then that process records it. Returns whether it wrote.
     pub fn finish_notification(
         &mut self,
         record: &NotificationRecord,
+        claimed_at: Millis,
         sent: bool,
         attempts: u32,
         error: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let status = if sent {
             NotificationStatus::Sent
         } else {
             NotificationStatus::Failed
         };
-        self.conn().execute(
+        let changed = self.conn().execute(
             "UPDATE notifications SET status = ?2, attempts = attempts + ?3, last_error = ?4,
-             finished_at = ?5 WHERE id = ?1",
-            params![record.id, status.as_str(), attempts, error, self.at()],
+             finished_at = ?5 WHERE id = ?1 AND status = 'sending' AND claimed_at = ?6",
+            params![
+                record.id,
+                status.as_str(),
+                attempts,
+                error,
+                self.at(),
+                claimed_at
+            ],
         )?;
+        if changed == 0 {
+            return Ok(false);
+        }
         let event = if sent {
             IncidentEvent::NotificationSent {
                 notification: record.id,
@@ -300,7 +318,7 @@ impl Tx<'_> {
             |r| r.get(0),
         )?;
         self.event_for(team_id, Some(record.incident_id), &EventKind::from(event))?;
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -82,8 +82,11 @@ impl ControlClient {
             reader: Some(reader),
         };
         // A round trip proves the attach worked before anyone relies on it.
-        client.command(&["display-message", "-p", "#{session_id}"])?;
+        let proven = client.command(&["display-message", "-p", "#{session_id}"]);
+        // The turn ends before a failed client is dropped: its Drop takes a
+        // turn of its own to detach.
         drop(turn);
+        proven?;
         Ok(client)
     }
 

@@ -1,7 +1,7 @@
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -21,6 +21,35 @@ set -g base-index 0
 set -g exit-empty on
 ";
 
+/// The longest wait for a turn to attach or detach: beyond any turn's
+/// length (a reply's timeout).
+const TURN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Where the processes using one tmux server take turns: beside a socket
+/// given by path; for a named socket, in a per-user directory next to
+/// tmux's own (`$TMUX_TMPDIR` or /tmp).
+fn control_lock_path(socket: &Socket) -> Result<PathBuf, TmuxError> {
+    match socket {
+        Socket::Path(path) => {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".warroom-lock");
+            Ok(PathBuf::from(name))
+        }
+        Socket::Name(name) => {
+            let base = std::env::var_os("TMUX_TMPDIR")
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+            let uid = rustix::process::getuid().as_raw();
+            let dir = base.join(format!("warroom-{uid}"));
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)?;
+            Ok(dir.join(format!("{name}.control-lock")))
+        }
+    }
+}
+
 /// What a new session's first window runs until its program, with its
 /// environment, replaces it.
 const PLACEHOLDER: &[&str] = &["sleep", "2147483647"];
@@ -32,7 +61,8 @@ pub struct Server {
     socket: Socket,
     config: PathBuf,
     /// Taken while a control client attaches or detaches: tmux 3.3a
-    /// segfaults when many control clients come and go at once.
+    /// segfaults when many control clients come and go at once. One per
+    /// tmux server, whatever data directory the process works on.
     control_lock: PathBuf,
 }
 
@@ -47,12 +77,7 @@ impl Server {
             std::fs::write(&tmp, SERVER_CONF)?;
             std::fs::rename(&tmp, &config)?;
         }
-        let name: String = socket
-            .to_string()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let control_lock = state_dir.join(format!("control-{name}.lock"));
+        let control_lock = control_lock_path(&socket)?;
         Ok(Self {
             socket,
             config,
@@ -61,16 +86,32 @@ impl Server {
     }
 
     /// Waits for this process's turn to attach or detach a control client
-    /// (every warroom process on this data directory takes turns); the turn
-    /// ends when the file is dropped.
+    /// (every warroom process on this tmux server takes turns); the turn
+    /// ends when the file is dropped. A turn lasts at most a reply's
+    /// timeout, so a longer wait means something is stuck: an error, not a
+    /// hang.
     pub(crate) fn control_turn(&self) -> Result<File, TmuxError> {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
             .open(&self.control_lock)?;
-        file.lock()?;
-        Ok(file)
+        let deadline = std::time::Instant::now() + TURN_TIMEOUT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(TmuxError::Timeout(
+                        "a turn to attach to tmux".into(),
+                        TURN_TIMEOUT,
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+            }
+        }
     }
 
     pub fn socket(&self) -> &Socket {
@@ -153,11 +194,17 @@ impl Server {
         if spawn.env.is_empty() {
             return Ok(placeholder);
         }
-        let client = ControlClient::attach(self, session)?;
-        client.respawn(&placeholder.pane_id, spawn)?;
-        client
-            .pane(&placeholder.pane_id)?
-            .ok_or_else(|| TmuxError::Disconnected(format!("{session}'s first pane vanished")))
+        let started = ControlClient::attach(self, session).and_then(|client| {
+            client.respawn(&placeholder.pane_id, spawn)?;
+            client
+                .pane(&placeholder.pane_id)?
+                .ok_or_else(|| TmuxError::Disconnected(format!("{session}'s first pane vanished")))
+        });
+        if started.is_err() {
+            // No session left running a placeholder nobody will replace.
+            let _ = self.run(["kill-session", "-t", &format!("={session}")]);
+        }
+        started
     }
 
     /// What `tmux -V` says (`tmux 3.3a`): the installed client, which needs

@@ -137,7 +137,12 @@ impl App {
             .store()
             .messages_to(agent.id, MessageKind::Message, limit)?;
         let from_me = self.store().messages_from(agent.id, limit)?;
-        let mut recent: Vec<_> = to_me.into_iter().chain(from_me).collect();
+        // Messages still pending follow the context on their own.
+        let mut recent: Vec<_> = to_me
+            .into_iter()
+            .chain(from_me)
+            .filter(|m| m.outcome != warroom_model::Outcome::Pending)
+            .collect();
         recent.sort_by_key(|m| m.id);
         if recent.is_empty() {
             text.push_str("No messages had been sent to you or by you yet.");
@@ -181,7 +186,7 @@ fn clip(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use warroom_model::Sender;
+    use warroom_model::{Outcome, Sender, Transport};
     use warroom_store::{MessageKind, NewMessage};
 
     use crate::testing::{FakeGit, app, team};
@@ -200,7 +205,7 @@ mod tests {
         let (dev, pm) = (&agents[0], &agents[1]);
         t.app
             .write("alice", |tx| {
-                tx.create_message(&NewMessage {
+                let id = tx.create_message(&NewMessage {
                     team_id: team.id,
                     kind: MessageKind::Message,
                     sender: &Sender::Agent {
@@ -210,6 +215,7 @@ mod tests {
                     recipient: dev.id,
                     body: "The pool leaks in handler.rs line 88",
                 })?;
+                tx.finish_message(id, Outcome::Submitted, Transport::Typed, None)?;
                 Ok(())
             })
             .expect("message");

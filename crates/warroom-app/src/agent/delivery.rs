@@ -253,26 +253,28 @@ impl App {
         self.type_recorded(&out, message_id, &self.delivery_options())
     }
 
-    /// Delivers, oldest first, the messages held for an agent while it was
-    /// down (it is back: restarted, briefed). Each is delivered once: the
-    /// agent's lock and the message's pending outcome see to that.
-    pub(crate) fn deliver_held(&self, team: &TeamRecord, agent: AgentId) -> Result<(), AppError> {
-        let held: Vec<MessageId> = self
-            .store()
-            .messages(team.id, MessageId::NEW)?
-            .into_iter()
-            .filter(|m| m.recipient == agent && m.outcome == Outcome::Pending)
-            .map(|m| m.id)
-            .collect();
+    /// Delivers, oldest first, the messages warroom held for an agent while
+    /// it was down (it is back: restarted and briefed). Each is delivered
+    /// once: the agent's lock and the message's pending outcome see to that.
+    /// Best effort: one that cannot be delivered now stays pending, and the
+    /// restart that called this still succeeded.
+    pub(crate) fn deliver_held(&self, team: &TeamRecord, agent: AgentId) {
+        let held: Vec<MessageId> = match self.store().messages(team.id, MessageId::NEW) {
+            Ok(messages) => messages
+                .into_iter()
+                // Only warroom's own (nudges, escalations): a person's or an
+                // agent's message that failed was reported to its sender.
+                .filter(|m| m.recipient == agent && m.outcome == Outcome::Pending)
+                .filter(|m| m.sender_kind == Sender::System.kind())
+                .map(|m| m.id)
+                .collect(),
+            Err(_) => return,
+        };
         for id in held {
-            match self.deliver_queued(id) {
-                Ok(_) => {}
-                // Delivered meanwhile by its own background process.
-                Err(AppError::BadInput { .. }) => {}
-                Err(e) => return Err(e),
-            }
+            // Delivered meanwhile by its own background process, or not
+            // deliverable yet: either way it is not lost.
+            let _ = self.deliver_queued(id);
         }
-        Ok(())
     }
 
     /// Types a recorded message into the agent's pane and records how it
@@ -294,12 +296,16 @@ impl App {
                 transport: Transport::for_text(&envelope.text, profile.paste_threshold),
             },
         };
+        // A refusal may quote what the agent's input box or dialog shows.
+        let detail = delivery
+            .detail
+            .map(|d| warroom_model::redact::redact(&d).text);
         self.write(&actor, |tx| {
             Ok(tx.finish_message(
                 message_id,
                 delivery.outcome,
                 delivery.transport,
-                delivery.detail.as_deref(),
+                detail.as_deref(),
             )?)
         })?;
         Ok(MessageResult {
@@ -307,7 +313,7 @@ impl App {
             to: self.agent_view(out.team, out.agent),
             outcome: delivery.outcome,
             transport: delivery.transport,
-            detail: delivery.detail,
+            detail,
             redacted: out.body.redacted(),
         })
     }

@@ -71,6 +71,9 @@ impl App {
     ) -> Result<Fused, AppError> {
         let hook = hook_state(agent);
         let (state, source, detail) = hooks::fuse(hook.as_ref(), obs, self.now());
+        // What a screen or a hook says may show a secret the agent read; it
+        // goes on to events, notices and views, so it is redacted here.
+        let detail = detail.map(|d| redact(&d).text);
         let changed = self.record_state(agent, state, source, detail.as_deref(), || {
             (source != StateSource::Hook).then(|| obs.tail(EVIDENCE_ROWS))
         })?;

@@ -20,8 +20,9 @@ use crate::{App, AppError};
 /// takes it over (its sender died), when its channel is gone from the
 /// configuration.
 const STALE_SENDING_MS: i64 = 120_000;
-/// Beyond a channel's longest delivery: the sender's own bookkeeping.
-const LEASE_MARGIN_MS: i64 = 2_000;
+/// Beyond a channel's longest delivery: the sender's own bookkeeping, which
+/// may wait out the store's busy timeout (15 s) to record the outcome.
+const LEASE_MARGIN_MS: i64 = 17_000;
 
 /// A message for an agent, decided in the transaction and sent after it.
 enum Nudge {
@@ -208,11 +209,10 @@ impl App {
                         .unwrap_or(i64::MAX)
                         .saturating_add(LEASE_MARGIN_MS)
                 });
-            let claimed =
-                self.write("warroom", |tx| Ok(tx.claim_notification(record.id, lease)?))?;
-            if !claimed {
+            let claim = self.write("warroom", |tx| Ok(tx.claim_notification(record.id, lease)?))?;
+            let Some(claimed_at) = claim else {
                 continue;
-            }
+            };
             let payload: Result<Payload, _> =
                 serde_json::from_str(&record.payload).map(|p: Payload| Payload {
                     idempotency_key: Some(format!(
@@ -240,8 +240,10 @@ impl App {
                     )),
                 ),
             };
+            // Recorded only while the claim is still ours: a sender that
+            // lost its lease leaves the record to the one that took over.
             self.write("warroom", |tx| {
-                Ok(tx.finish_notification(&record, sent, attempts, error.as_deref())?)
+                Ok(tx.finish_notification(&record, claimed_at, sent, attempts, error.as_deref())?)
             })?;
         }
         Ok(())
@@ -351,17 +353,17 @@ mod tests {
                 let queued =
                     first.queue_to_channel(tx, &incident, "stakeholders", "test", "hello")?;
                 let queued = queued.expect("a configured channel");
-                assert!(tx.claim_notification(queued, 10_000)?);
+                assert!(tx.claim_notification(queued, 10_000)?.is_some());
                 Ok(queued)
             })
             .expect("queued and claimed");
         drop(first);
 
-        // Within the lease (2 attempts of 2 s, 100 ms between, 2 s margin):
-        // still the dead sender's.
+        // Within the lease (2 attempts of 2 s, 100 ms between, 17 s
+        // margin): still the dead sender's.
         let sent = FakeNotify::default();
         let seen = std::sync::Arc::clone(&sent.sent);
-        let mut soon = app_in(dir.path(), t0 + 5_000, FakeGit::default());
+        let mut soon = app_in(dir.path(), t0 + 20_000, FakeGit::default());
         soon.notifier = Some(Box::new(sent));
         soon.flush_notifications(id).expect("flush");
         assert!(seen.lock().expect("lock").is_empty());
@@ -369,7 +371,7 @@ mod tests {
 
         let sent = FakeNotify::default();
         let seen = std::sync::Arc::clone(&sent.sent);
-        let mut later = app_in(dir.path(), t0 + 7_000, FakeGit::default());
+        let mut later = app_in(dir.path(), t0 + 22_000, FakeGit::default());
         later.notifier = Some(Box::new(sent));
         later.flush_notifications(id).expect("flush");
         later.flush_notifications(id).expect("flush again");

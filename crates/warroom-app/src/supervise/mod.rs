@@ -291,7 +291,8 @@ impl App {
         if after == before {
             return Ok(actions);
         }
-        let screen = (!actions.is_empty()).then(|| look.obs.tail(EVIDENCE_ROWS));
+        let screen = (!actions.is_empty())
+            .then(|| warroom_model::redact::redact(&look.obs.tail(EVIDENCE_ROWS)).text);
         let evidence = Evidence {
             state: look.state,
             source: look.source,

@@ -31,7 +31,13 @@ impl App {
             )?)
         })?;
         let agents = self.store().agents(team.id)?;
-        self.ready_and_brief(&client, team, &agents, true)?;
+        let launched = self.ready_and_brief(&client, team, &agents, true)?;
+        // What waited for them while the server was down reaches them now.
+        for (agent, launch) in agents.iter().zip(&launched) {
+            if launch.ok() {
+                self.deliver_held(team, agent.id);
+            }
+        }
         Ok(())
     }
 }

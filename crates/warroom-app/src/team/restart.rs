@@ -63,7 +63,7 @@ impl App {
             None
         };
         if context.as_ref().is_some_and(|c| c.outcome.is_success()) {
-            self.deliver_held(team, agent.id)?;
+            self.deliver_held(team, agent.id);
         }
         Ok(RestartResult {
             agent: self.agent_view(team, &agent),
