@@ -22,6 +22,32 @@ pub struct Evidence<'a> {
 }
 
 impl Store {
+    /// Whether an agent was restarted after its last briefing or restored
+    /// context was sent: a supervisor killed between restarting it and
+    /// briefing it left it without one.
+    pub fn context_owed(&self, agent: &AgentRecord) -> Result<bool, StoreError> {
+        if agent.restarts == 0 {
+            return Ok(false);
+        }
+        let restarted: Option<i64> = self.conn.query_row(
+            "SELECT max(at) FROM events
+             WHERE kind = 'agent-restarted' AND json_extract(data, '$.agent') = ?1",
+            [agent.id.to_string()],
+            |r| r.get(0),
+        )?;
+        let briefed: Option<i64> = self.conn.query_row(
+            "SELECT max(created_at) FROM messages
+             WHERE recipient = ?1 AND kind IN ('briefing', 'context')",
+            [agent.id.0],
+            |r| r.get(0),
+        )?;
+        Ok(match (restarted, briefed) {
+            (Some(restarted), Some(briefed)) => restarted > briefed,
+            (Some(_), None) => true,
+            (None, _) => false,
+        })
+    }
+
     /// The watch records of a team's agents.
     pub fn watches(&self, team_id: TeamId) -> Result<HashMap<AgentId, Watch>, StoreError> {
         let mut stmt = self.conn.prepare(

@@ -32,6 +32,10 @@ impl App {
                 self.restart_in_background(watcher, team, agent);
                 Ok(())
             }
+            Action::Brief => {
+                self.brief_in_background(watcher, team, agent);
+                Ok(())
+            }
             Action::Park { .. } => Ok(()),
             // Compare-and-swap on the counter: a restart this daemon just
             // recorded itself is not counted twice.
@@ -119,6 +123,35 @@ impl App {
         if let Err(e) = spawned {
             lock_set(&watcher.in_flight).remove(&agent.id);
             self.record_failure(team, agent, "restart", &AppError::failed(e.to_string()));
+        }
+    }
+
+    /// The restored context a restart owed an agent, and what was held for
+    /// it meanwhile, in a worker thread as a restart is.
+    fn brief_in_background(
+        self: &Arc<Self>,
+        watcher: &TeamWatcher,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+    ) {
+        let in_flight = Arc::clone(&watcher.in_flight);
+        lock_set(&in_flight).insert(agent.id);
+        let app = Arc::clone(self);
+        let (t, a) = (team.clone(), agent.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("brief-{}", agent.id))
+            .spawn(move || {
+                let result = app.control(&t).and_then(|c| app.brief(&c, &t, &a, true));
+                match result {
+                    Ok(r) if r.outcome.is_success() => app.deliver_held(&t, a.id),
+                    Ok(_) => {}
+                    Err(e) => app.record_failure(&t, &a, "brief", &e),
+                }
+                lock_set(&in_flight).remove(&a.id);
+            });
+        if let Err(e) = spawned {
+            lock_set(&watcher.in_flight).remove(&agent.id);
+            self.record_failure(team, agent, "brief", &AppError::failed(e.to_string()));
         }
     }
 

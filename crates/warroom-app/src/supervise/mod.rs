@@ -285,6 +285,10 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(","),
             restarts: agent.restarts,
+            // Asked only of a restarted agent that could take it now.
+            context_owed: agent.restarts > 0
+                && matches!(condition, Condition::Idle | Condition::Error)
+                && self.store().context_owed(agent)?,
         };
         let mut after = before.clone();
         let actions = decide(policy, &mut after, &seen, now);

@@ -100,6 +100,9 @@ pub struct Seen {
     /// How many times the agent was restarted, by anyone (its record's
     /// counter): tells whether a decided restart was carried out.
     pub restarts: u32,
+    /// Restarted after its last briefing: the restart's briefing never went
+    /// out (its supervisor died in between).
+    pub context_owed: bool,
 }
 
 /// A restart decided and recorded, not yet seen carried out.
@@ -155,6 +158,8 @@ pub enum Action {
     /// The pending restart was carried out, but the supervisor that did it
     /// died before recording it: record it now.
     RecordRestart { attempt: u32, from_count: u32 },
+    /// Restarted but never briefed: give it its restored context now.
+    Brief,
     /// Too many restarts: stop trying, call a person.
     GiveUp { restarts: u32 },
     /// Rate-limited: leave it alone until then.
@@ -186,6 +191,7 @@ impl Action {
             Action::Restart { attempt } => {
                 format!("restarted with its context (attempt {attempt})")
             }
+            Action::Brief => "given the restored context its restart owed it".into(),
             Action::RecordRestart { attempt, .. } => {
                 format!("found restarted (attempt {attempt}) by a supervisor that died; recorded")
             }
@@ -220,6 +226,7 @@ impl Action {
         match self {
             Action::Restart { .. } => "restart",
             Action::RecordRestart { .. } => "record-restart",
+            Action::Brief => "brief",
             Action::GiveUp { .. } => "give-up",
             Action::Park { .. } => "park",
             Action::Resume => "resume",
@@ -255,6 +262,10 @@ pub fn decide(
                 from_count: pending.from_count,
             });
         }
+    }
+    if seen.context_owed && matches!(seen.condition, Condition::Idle | Condition::Error) {
+        actions.push(Action::Brief);
+        return actions;
     }
     match seen.condition {
         Condition::Gone => {

@@ -27,6 +27,7 @@ fn seen(condition: Condition, since: Millis) -> Seen {
         open_todos: 0,
         todos_signature: String::new(),
         restarts: 0,
+        context_owed: false,
     }
 }
 
@@ -306,5 +307,21 @@ fn only_tmux_can_say_an_agent_is_gone() {
     assert_eq!(
         Condition::of(AgentState::RateLimited, StateSource::Hook),
         Condition::RateLimited
+    );
+}
+
+#[test]
+fn an_agent_restarted_but_never_briefed_is_briefed_once_it_takes_input() {
+    let p = policy();
+    let mut w = Watch::default();
+    let owed = |condition| Seen {
+        context_owed: true,
+        restarts: 1,
+        ..seen(condition, 1_000)
+    };
+    assert!(decide(&p, &mut w, &owed(Condition::Starting), 2_000).is_empty());
+    assert_eq!(
+        decide(&p, &mut w, &owed(Condition::Idle), 3_000),
+        vec![Action::Brief]
     );
 }

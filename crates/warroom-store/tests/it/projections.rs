@@ -185,3 +185,56 @@ fn messages_to_returns_the_latest_in_order() {
     assert_eq!(last, ["m2", "m3", "m4"]);
     assert_eq!(store.agent(AgentId(999)).expect("query"), None);
 }
+
+#[test]
+fn a_restart_owes_a_briefing_until_one_is_sent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = crate::open(dir.path());
+    let team = crate::team(&mut store, "owed");
+    let agent = store
+        .write(2_000, "alice", |tx| {
+            tx.add_agent(&NewAgent {
+                team_id: team.id,
+                window: 0,
+                role: "senior-backend-developer",
+                display_name: "Senior Backend Developer",
+                cli: "sim",
+                configured_cli: "sim",
+                command: &[],
+            })
+        })
+        .map_err(|e: warroom_store::StoreError| e)
+        .expect("agent");
+    let brief = |store: &mut warroom_store::Store, at: i64| {
+        store
+            .write(at, "warroom", |tx| {
+                tx.create_message(&warroom_store::NewMessage {
+                    team_id: team.id,
+                    kind: warroom_store::MessageKind::Context,
+                    sender: &warroom_model::Sender::System,
+                    recipient: agent.id,
+                    body: "CONTEXT RESTORED",
+                })
+            })
+            .map_err(|e: warroom_store::StoreError| e)
+            .expect("briefed")
+    };
+    brief(&mut store, 3_000);
+    assert!(
+        !store.context_owed(&agent).expect("query"),
+        "never restarted"
+    );
+    store
+        .write(4_000, "supervisor", |tx| {
+            tx.agent_restarted(&agent, Some(9), true)
+        })
+        .map_err(|e: warroom_store::StoreError| e)
+        .expect("restarted");
+    let agent = store.agent(agent.id).expect("read").expect("agent");
+    assert!(
+        store.context_owed(&agent).expect("query"),
+        "restarted, not briefed"
+    );
+    brief(&mut store, 5_000);
+    assert!(!store.context_owed(&agent).expect("query"), "briefed since");
+}
