@@ -36,6 +36,38 @@ impl Clock {
         }
     }
 
+    /// The drill clock for `start` in a data directory: the first command
+    /// that names `start` anchors it, and later commands naming the same
+    /// start continue its time, so a drill's commands stay in order. Best
+    /// effort: without a readable directory, this command's own clock.
+    pub fn drill_in(data_dir: &Path, start: Millis) -> Self {
+        let path = data_dir.join("drill-clock");
+        let anchored = std::fs::read_to_string(&path).ok().and_then(|text| {
+            let (s, a) = text.trim().split_once(' ')?;
+            (s.parse::<Millis>().ok()? == start).then(|| a.parse::<Millis>().ok())?
+        });
+        if let Some(anchor) = anchored {
+            return Self::Drill { start, anchor };
+        }
+        let clock = Self::drill(start);
+        if let Self::Drill { anchor, .. } = clock {
+            let _ = std::fs::create_dir_all(data_dir).and_then(|()| {
+                let tmp = data_dir.join(format!("drill-clock.{}", std::process::id()));
+                OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&tmp)
+                    .and_then(|mut f| {
+                        std::io::Write::write_all(&mut f, format!("{start} {anchor}\n").as_bytes())
+                    })
+                    .and_then(|()| std::fs::rename(&tmp, &path))
+            });
+        }
+        clock
+    }
+
     pub fn now(&self) -> Millis {
         match *self {
             Clock::Drill { start, anchor } => start.saturating_add(wall_now() - anchor),
@@ -228,6 +260,19 @@ mod tests {
         assert!((start..start + 1_000).contains(&first), "{first}");
         std::thread::sleep(Duration::from_millis(30));
         assert!(clock.now() >= first + 30);
+    }
+
+    #[test]
+    fn the_commands_of_a_drill_share_its_anchor() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let start = 1_795_000_000_000;
+        let first = Clock::drill_in(dir.path(), start);
+        std::thread::sleep(Duration::from_millis(20));
+        let second = Clock::drill_in(dir.path(), start);
+        assert_eq!(first, second, "the same drill, the same anchor");
+        assert!(second.now() >= start + 20, "its time went on");
+        let other = Clock::drill_in(dir.path(), start + 60_000);
+        assert_ne!(other, first, "another start is another drill");
     }
 
     #[test]

@@ -23,9 +23,10 @@ pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
     std::path::absolute(&dir).with_context(|| format!("resolving {}", dir.display()))
 }
 
-/// The system clock, or the drill clock `WARROOM_NOW` names (anchored at
-/// `WARROOM_NOW_ANCHOR` when a parent process passed its clock on).
-pub fn clock() -> Result<Clock> {
+/// The system clock, or the drill clock `WARROOM_NOW` names: anchored at
+/// `WARROOM_NOW_ANCHOR` when a parent process passed its clock on, else
+/// where the drill's first command in this data directory anchored it.
+pub fn clock(data_dir: &std::path::Path) -> Result<Clock> {
     use warroom_app::{AppError, DRILL_ANCHOR_VAR, DRILL_START_VAR};
     let Some(start) = std::env::var(DRILL_START_VAR)
         .ok()
@@ -44,7 +45,7 @@ pub fn clock() -> Result<Clock> {
         .ok()
         .filter(|v| !v.is_empty())
     {
-        None => Ok(Clock::drill(start)),
+        None => Ok(Clock::drill_in(data_dir, start)),
         Some(anchor) => {
             let anchor = anchor.parse().map_err(|_| {
                 AppError::bad_input(format!(
@@ -74,17 +75,20 @@ pub fn open_at(data_dir: PathBuf, tmux_socket: &str) -> Result<App> {
         bail!(warroom_app::AppError::bad_input("--tmux-socket is empty"));
     }
     let project_dir = std::env::current_dir().context("reading the current directory")?;
+    let clock = clock(&data_dir)?;
     let options = AppOptions {
         data_dir,
         tmux_socket: Socket::parse(tmux_socket),
         config_layers: Config::standard_layers(&project_dir),
         project_dir,
-        clock: clock()?,
+        clock,
         operator: operator(),
         agent_id: std::env::var("WARROOM_AGENT_ID")
             .ok()
             .filter(|v| !v.is_empty()),
         warroom_exe: std::env::current_exe().context("finding the warroom binary")?,
     };
-    Ok(App::open(options)?)
+    let app = App::open(options)?;
+    crate::output::show_times_against(app.clock().now());
+    Ok(app)
 }

@@ -44,15 +44,17 @@ pub fn stdout_closes_within(wait: Duration) -> bool {
 /// chat message, a pasted log.
 pub const WIDTH: usize = 100;
 
-/// "Now" for showing times: the drill clock's under `WARROOM_NOW`, so a
-/// drill's times read as today.
+/// "Now" for showing times: the app's clock (a drill's, under
+/// `WARROOM_NOW`), so a drill's times read as today.
+static DISPLAY_NOW: OnceLock<Millis> = OnceLock::new();
+
+/// Called once the app is open: times are shown against its clock.
+pub fn show_times_against(now: Millis) {
+    let _ = DISPLAY_NOW.set(now);
+}
+
 fn display_now() -> Millis {
-    static NOW: OnceLock<Millis> = OnceLock::new();
-    *NOW.get_or_init(|| {
-        crate::context::clock()
-            .map(|c| c.now())
-            .unwrap_or_else(|_| chrono::Utc::now().timestamp_millis())
-    })
+    *DISPLAY_NOW.get_or_init(|| chrono::Utc::now().timestamp_millis())
 }
 
 /// Times are stored in UTC and shown in the user's local time, with its
