@@ -30,13 +30,18 @@ pub fn quick_deploy(cli: &Cli, app: &App, args: &QuickDeploy) -> Result<()> {
             no_worktree: args.no_worktree,
         },
     )?;
+    let supervisor = if args.daemon.no_daemon {
+        None
+    } else {
+        Some(super::supervise::start_after_deploy(cli, app)?)
+    };
     if as_json {
         json(&result)?;
     } else {
         print_deploy(&result, &format!("{} {}", args.team_type, args.size));
-    }
-    if !args.daemon.no_daemon {
-        super::supervise::start_after_deploy(cli, app, as_json)?;
+        if let Some(line) = supervisor {
+            println!("{line}");
+        }
     }
     fail_if(!result.all_ready())
 }

@@ -52,6 +52,11 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                     ..DeployOptions::default()
                 },
             })?;
+            let supervisor = if result.deploy.is_some() && !args.daemon.no_daemon {
+                Some(super::supervise::start_after_deploy(cli, app)?)
+            } else {
+                None
+            };
             if as_json {
                 json(&result)?;
             } else {
@@ -82,9 +87,9 @@ pub fn run(cli: &Cli, app: &App, cmd: &IncidentCommand, as_json: bool) -> Result
                 if let Some(deploy) = &result.deploy {
                     print_deploy(deploy, &format!("for {}", i.id));
                 }
-            }
-            if result.deploy.is_some() && !args.daemon.no_daemon {
-                super::supervise::start_after_deploy(cli, app, as_json)?;
+                if let Some(line) = supervisor {
+                    println!("{line}");
+                }
             }
             fail_if(result.deploy.as_ref().is_some_and(|d| !d.all_ready()))
         }

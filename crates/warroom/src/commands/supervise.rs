@@ -42,21 +42,22 @@ pub fn ensure(cli: &Cli, app: &App) -> Result<(DaemonInfo, Started)> {
     Ok((info, started))
 }
 
-/// The line quick-deploy and incident declare print about the daemon.
-pub fn start_after_deploy(cli: &Cli, app: &App, as_json: bool) -> Result<()> {
+/// Starts the supervisor after a deploy, before anything is printed: a
+/// reader that stops reading early must not leave the team unwatched.
+/// Returns the line to print about it.
+pub fn start_after_deploy(cli: &Cli, app: &App) -> Result<String> {
     let (info, started) = ensure(cli, app)?;
-    if !as_json {
-        let how = match started {
-            Started::AlreadyRunning => "already running",
-            Started::Started => "started",
-            Started::Replaced => "restarted at this version",
-        };
-        println!(
-            "Supervisor: daemon {how} (pid {}); it restarts crashed agents and runs the timers. warroom daemon status",
-            info.pid
-        );
-    }
-    Ok(())
+    let how = match started {
+        Started::AlreadyRunning => "already running",
+        Started::Started => "started",
+        Started::Replaced => "restarted at this version",
+    };
+    // It revives crashed agents and runs the timers; the README says so,
+    // the line only says where to look.
+    Ok(format!(
+        "Supervisor: daemon {how} (pid {}); see warroom daemon status",
+        info.pid
+    ))
 }
 
 pub fn daemon(cli: &Cli, command: Option<&DaemonCommand>, as_json: bool) -> Result<()> {
