@@ -133,9 +133,7 @@ impl App {
         force: Option<&str>,
     ) -> Result<IncidentView, AppError> {
         let phase: Phase = phase.parse()?;
-        let force = force
-            .map(|r| redact(r.trim()).text)
-            .filter(|r| !r.is_empty());
+        let force = force_reason(force);
         let force = force.as_deref();
         let (incident, ()) = self.change_incident(input, |incident, todos, now, actor| {
             let gates: Vec<(TodoId, Phase)> = todos
@@ -201,9 +199,7 @@ impl App {
         input: &str,
         force: Option<&str>,
     ) -> Result<IncidentView, AppError> {
-        let force = force
-            .map(|r| redact(r.trim()).text)
-            .filter(|r| !r.is_empty());
+        let force = force_reason(force);
         let force = force.as_deref();
         let (incident, ()) = self.change_incident(input, |incident, _, now, actor| {
             let events = incident.close(now, actor, force).map_err(|e| {
@@ -359,4 +355,11 @@ pub(crate) fn todo_added(todo: &Todo) -> IncidentEvent {
         due_at: todo.due_at,
         gate: todo.gate,
     }
+}
+
+/// A `--force` reason as recorded: redacted, and none when it says nothing.
+fn force_reason(force: Option<&str>) -> Option<String> {
+    force
+        .map(|r| redact(r.trim()).text)
+        .filter(|r| !r.is_empty())
 }

@@ -105,53 +105,56 @@ impl App {
         team: &TeamRecord,
         agent: &AgentRecord,
     ) {
-        let in_flight = Arc::clone(&watcher.in_flight);
-        lock_set(&in_flight).insert(agent.id);
-        let app = Arc::clone(self);
-        let (t, a) = (team.clone(), agent.clone());
-        let spawned = std::thread::Builder::new()
-            .name(format!("restart-{}", agent.id))
-            .spawn(move || {
-                let result = app
-                    .control(&t)
-                    .and_then(|c| app.restart_agent(&c, &t, &a, true, "supervisor"));
-                if let Err(e) = result {
-                    app.record_failure(&t, &a, "restart", &e);
-                }
-                lock_set(&in_flight).remove(&a.id);
-            });
-        if let Err(e) = spawned {
-            lock_set(&watcher.in_flight).remove(&agent.id);
-            self.record_failure(team, agent, "restart", &AppError::failed(e.to_string()));
-        }
+        self.in_background(watcher, team, agent, "restart", |app, t, a| {
+            let client = app.control(t)?;
+            app.restart_agent(&client, t, a, true, "supervisor")
+                .map(drop)
+        });
     }
 
     /// The restored context a restart owed an agent, and what was held for
-    /// it meanwhile, in a worker thread as a restart is.
+    /// it meanwhile.
     fn brief_in_background(
         self: &Arc<Self>,
         watcher: &TeamWatcher,
         team: &TeamRecord,
         agent: &AgentRecord,
     ) {
+        self.in_background(watcher, team, agent, "brief", |app, t, a| {
+            let client = app.control(t)?;
+            if app.brief(&client, t, a, true)?.outcome.is_success() {
+                app.deliver_held(t, a.id);
+            }
+            Ok(())
+        });
+    }
+
+    /// Work on one agent in a worker thread, so the other agents stay
+    /// watched meanwhile; the agent is left alone by the loop until it ends.
+    /// A failure is an event.
+    fn in_background(
+        self: &Arc<Self>,
+        watcher: &TeamWatcher,
+        team: &TeamRecord,
+        agent: &AgentRecord,
+        what: &'static str,
+        work: impl FnOnce(&App, &TeamRecord, &AgentRecord) -> Result<(), AppError> + Send + 'static,
+    ) {
         let in_flight = Arc::clone(&watcher.in_flight);
         lock_set(&in_flight).insert(agent.id);
         let app = Arc::clone(self);
         let (t, a) = (team.clone(), agent.clone());
         let spawned = std::thread::Builder::new()
-            .name(format!("brief-{}", agent.id))
+            .name(format!("{what}-{}", agent.id))
             .spawn(move || {
-                let result = app.control(&t).and_then(|c| app.brief(&c, &t, &a, true));
-                match result {
-                    Ok(r) if r.outcome.is_success() => app.deliver_held(&t, a.id),
-                    Ok(_) => {}
-                    Err(e) => app.record_failure(&t, &a, "brief", &e),
+                if let Err(e) = work(&app, &t, &a) {
+                    app.record_failure(&t, &a, what, &e);
                 }
                 lock_set(&in_flight).remove(&a.id);
             });
         if let Err(e) = spawned {
             lock_set(&watcher.in_flight).remove(&agent.id);
-            self.record_failure(team, agent, "brief", &AppError::failed(e.to_string()));
+            self.record_failure(team, agent, what, &AppError::failed(e.to_string()));
         }
     }
 
