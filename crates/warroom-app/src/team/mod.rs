@@ -3,6 +3,7 @@
 
 pub(crate) mod deploy;
 pub(crate) mod lifecycle;
+pub(crate) mod readiness;
 pub(crate) mod resolve;
 pub(crate) mod restart;
 pub(crate) mod worktree;
