@@ -1,7 +1,8 @@
-//! Adapters to the world outside tmux and the store: git (worktrees) and
-//! notification channels. Each is tested against the real thing (real git
+//! Adapters to the world outside tmux and the store: git (worktrees), the
+//! project's test runners, and notification channels. Each is tested against the real thing (real git
 //! repositories, an HTTP server on 127.0.0.1, a real file).
 
+pub mod checks;
 pub mod git;
 pub mod notify;
 

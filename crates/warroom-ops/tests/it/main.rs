@@ -1,5 +1,6 @@
 //! Notification channels against a real HTTP server on 127.0.0.1 and real files.
 
+mod checks;
 mod git;
 mod notify;
 

@@ -1,0 +1,104 @@
+//! The project's own tests, run the way its ecosystem runs them, with
+//! machine-readable results: pytest (`--junitxml`) and cargo-nextest (its
+//! JUnit profile). What to run is chosen in `select`; verdicts come from
+//! `junit`, never from the human output.
+
+pub mod junit;
+mod runners;
+pub mod select;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use junit::{TestResult, TestStatus};
+pub use runners::{Runner, detect, run};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChecksError {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the results in {path} do not read as JUnit XML: {message}")]
+    Results { path: String, message: String },
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// What a runner is asked to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Selection {
+    /// The whole suite.
+    All,
+    /// These tests (pytest node ids or files; nextest filterset terms),
+    /// and the smoke set when `with_smoke`.
+    Some { ids: Vec<String>, with_smoke: bool },
+    /// Only the tests marked smoke or critical.
+    Smoke,
+}
+
+/// How a run ended, judged from its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The runner itself broke (it could not collect, build or start).
+    Error,
+    /// Nothing ran: a failure, never a pass.
+    NoTests,
+}
+
+/// One run of one runner.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestRun {
+    pub runner: Runner,
+    pub verdict: Verdict,
+    pub tests: Vec<TestResult>,
+    pub duration: Duration,
+    /// Where the machine-readable results are.
+    pub results: PathBuf,
+    /// The runner's own last lines when it broke (for a person to read).
+    pub output_tail: Option<String>,
+}
+
+impl TestRun {
+    pub fn count(&self, status: TestStatus) -> usize {
+        self.tests.iter().filter(|t| t.status == status).count()
+    }
+}
+
+/// The verdict of a run from its tests and whether the runner broke.
+pub(crate) fn verdict(tests: &[TestResult], runner_broke: bool) -> Verdict {
+    let failed = tests
+        .iter()
+        .any(|t| matches!(t.status, TestStatus::Failed | TestStatus::Error));
+    let ran = tests
+        .iter()
+        .any(|t| !matches!(t.status, TestStatus::Skipped));
+    match (failed, ran, runner_broke) {
+        (true, _, _) => Verdict::Fail,
+        (false, _, true) => Verdict::Error,
+        (false, false, false) => Verdict::NoTests,
+        (false, true, false) => Verdict::Pass,
+    }
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ChecksError {
+    let what = what.into();
+    move |source| ChecksError::Io { what, source }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn exists(dir: &Path, name: &str) -> bool {
+    dir.join(name).exists()
+}

@@ -1,0 +1,235 @@
+//! What a tier runs, from the files a change touched: the tests in changed
+//! test files, the tests of changed modules, and the smoke set; everything
+//! when a global file changed. Each choice keeps its reason.
+
+use serde::Serialize;
+
+use super::{Runner, Selection};
+
+/// How much of the suite a check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// Only the smoke and critical set.
+    Smoke,
+    /// What the change touched, and the smoke set.
+    Fast,
+    /// Everything.
+    Full,
+}
+
+/// One choice, and why it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Chosen {
+    pub id: String,
+    pub reason: String,
+}
+
+/// What a tier will run for a change, with reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub selection: Selection,
+    pub chosen: Vec<Chosen>,
+}
+
+/// Files that every test may depend on: a change to one runs everything.
+fn is_global(runner: Runner, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ci = path.starts_with(".github/") || path.starts_with(".ci/");
+    ci || match runner {
+        Runner::Pytest => matches!(
+            name,
+            "conftest.py"
+                | "pyproject.toml"
+                | "setup.py"
+                | "setup.cfg"
+                | "pytest.ini"
+                | "tox.ini"
+                | "requirements.txt"
+                | "poetry.lock"
+                | "uv.lock"
+        ),
+        Runner::Nextest => {
+            matches!(
+                name,
+                "Cargo.lock" | "rust-toolchain" | "rust-toolchain.toml"
+            ) || path == "Cargo.toml"
+                || path.starts_with(".cargo/")
+        }
+    }
+}
+
+/// The plan for `runner` at `tier`, given the files changed against the
+/// base and (for pytest) the project's test files.
+pub fn plan(runner: Runner, tier: Tier, changed: &[String], test_files: &[String]) -> Plan {
+    match tier {
+        Tier::Full => Plan {
+            selection: Selection::All,
+            chosen: vec![Chosen {
+                id: "all".into(),
+                reason: "the full suite".into(),
+            }],
+        },
+        Tier::Smoke => Plan {
+            selection: Selection::Smoke,
+            chosen: vec![smoke()],
+        },
+        Tier::Fast => {
+            if let Some(global) = changed.iter().find(|p| is_global(runner, p)) {
+                return Plan {
+                    selection: Selection::All,
+                    chosen: vec![Chosen {
+                        id: "all".into(),
+                        reason: format!("{global} changed, and every test may depend on it"),
+                    }],
+                };
+            }
+            let mut chosen = match runner {
+                Runner::Pytest => pytest_tests(changed, test_files),
+                Runner::Nextest => crates_touched(changed),
+            };
+            chosen.push(smoke());
+            let ids = chosen
+                .iter()
+                .filter(|c| c.id != SMOKE)
+                .map(|c| c.id.clone())
+                .collect();
+            Plan {
+                selection: Selection::Some {
+                    ids,
+                    with_smoke: true,
+                },
+                chosen,
+            }
+        }
+    }
+}
+
+const SMOKE: &str = "smoke";
+
+fn smoke() -> Chosen {
+    Chosen {
+        id: SMOKE.into(),
+        reason: "the smoke and critical set (marked or named smoke/critical)".into(),
+    }
+}
+
+fn is_python_test(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+}
+
+/// Changed test files, and the test files named for a changed module
+/// (`auth/pool.py` → `test_pool.py`).
+fn pytest_tests(changed: &[String], test_files: &[String]) -> Vec<Chosen> {
+    let mut chosen: Vec<Chosen> = Vec::new();
+    let mut add = |id: &str, reason: String| {
+        if !chosen.iter().any(|c| c.id == id) {
+            chosen.push(Chosen {
+                id: id.to_owned(),
+                reason,
+            });
+        }
+    };
+    for path in changed {
+        if is_python_test(path) {
+            add(path, "a changed test file".into());
+            continue;
+        }
+        let Some(module) = path.rsplit('/').next().and_then(|n| n.strip_suffix(".py")) else {
+            continue;
+        };
+        for test in test_files {
+            let name = test.rsplit('/').next().unwrap_or(test);
+            if name == format!("test_{module}.py") || name == format!("{module}_test.py") {
+                add(test, format!("tests {path}"));
+            }
+        }
+    }
+    chosen
+}
+
+/// The crates holding changed files, and every crate that depends on them
+/// (nextest's `rdeps`).
+fn crates_touched(changed: &[String]) -> Vec<Chosen> {
+    let mut chosen: Vec<Chosen> = Vec::new();
+    for path in changed {
+        let Some(krate) = path
+            .strip_prefix("crates/")
+            .and_then(|rest| rest.split('/').next())
+        else {
+            continue;
+        };
+        let id = format!("rdeps({krate})");
+        if !chosen.iter().any(|c| c.id == id) {
+            chosen.push(Chosen {
+                id,
+                reason: format!("{path} is in crate {krate}; its tests and its dependents'"),
+            });
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_changed_module_selects_its_tests_and_the_smoke_set() {
+        let p = plan(
+            Runner::Pytest,
+            Tier::Fast,
+            &s(&["auth/pool.py", "tests/test_login.py"]),
+            &s(&[
+                "tests/test_pool.py",
+                "tests/test_login.py",
+                "tests/test_api.py",
+            ]),
+        );
+        assert_eq!(
+            p.selection,
+            Selection::Some {
+                ids: s(&["tests/test_pool.py", "tests/test_login.py"]),
+                with_smoke: true
+            }
+        );
+        assert_eq!(p.chosen[0].reason, "tests auth/pool.py");
+        assert_eq!(p.chosen[1].reason, "a changed test file");
+    }
+
+    #[test]
+    fn a_global_file_runs_everything_and_says_why() {
+        let p = plan(
+            Runner::Pytest,
+            Tier::Fast,
+            &s(&["auth/pool.py", "requirements.txt"]),
+            &[],
+        );
+        assert_eq!(p.selection, Selection::All);
+        assert!(p.chosen[0].reason.starts_with("requirements.txt changed"));
+        let rust = plan(Runner::Nextest, Tier::Fast, &s(&["Cargo.lock"]), &[]);
+        assert_eq!(rust.selection, Selection::All);
+    }
+
+    #[test]
+    fn a_changed_crate_selects_it_and_its_dependents() {
+        let p = plan(
+            Runner::Nextest,
+            Tier::Fast,
+            &s(&["crates/auth/src/pool.rs", "crates/auth/src/lib.rs"]),
+            &[],
+        );
+        assert_eq!(
+            p.selection,
+            Selection::Some {
+                ids: s(&["rdeps(auth)"]),
+                with_smoke: true
+            }
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The runners for real: pytest and cargo-nextest on projects made here,
+//! verdicts read from their JUnit XML.
+
+use std::path::Path;
+
+use warroom_ops::checks::select::{Tier, plan};
+use warroom_ops::checks::{Runner, Selection, TestStatus, Verdict, detect, run};
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// An auth service with a pool module, its tests, and a smoke test.
+fn python_project(pool_release: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "pytest.ini",
+        "[pytest]\nmarkers =\n    smoke: fast checks\n",
+    );
+    write(dir.path(), "auth/__init__.py", "");
+    write(
+        dir.path(),
+        "auth/pool.py",
+        &format!(
+            "class Pool:\n    def __init__(self):\n        self.free = 2\n    def take(self):\n        self.free -= 1\n    def release(self):\n        {pool_release}\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "tests/test_pool.py",
+        "from auth.pool import Pool\n\ndef test_release_gives_the_connection_back():\n    p = Pool()\n    p.take()\n    p.release()\n    assert p.free == 2\n",
+    );
+    write(
+        dir.path(),
+        "tests/test_api.py",
+        "import pytest\n\n@pytest.mark.smoke\ndef test_service_answers():\n    assert 1 + 1 == 2\n\ndef test_unrelated():\n    assert True\n",
+    );
+    dir
+}
+
+#[test]
+fn the_fast_tier_catches_a_planted_bug_and_passes_the_fix() {
+    let broken = python_project("pass");
+    assert_eq!(detect(broken.path()), [Runner::Pytest]);
+    let tests = vec![
+        "tests/test_pool.py".to_owned(),
+        "tests/test_api.py".to_owned(),
+    ];
+    let fast = plan(
+        Runner::Pytest,
+        Tier::Fast,
+        &["auth/pool.py".to_owned()],
+        &tests,
+    );
+    let results = tempfile::tempdir().expect("results");
+    let caught = run(
+        Runner::Pytest,
+        broken.path(),
+        &fast.selection,
+        results.path(),
+    )
+    .expect("run");
+    assert_eq!(caught.verdict, Verdict::Fail, "{caught:?}");
+    let failed: Vec<_> = caught
+        .tests
+        .iter()
+        .filter(|t| t.status == TestStatus::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", caught.tests);
+    assert!(
+        failed[0]
+            .name
+            .contains("test_release_gives_the_connection_back"),
+        "{}",
+        failed[0].name
+    );
+    assert!(
+        failed[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("assert")),
+        "{:?}",
+        failed[0].message
+    );
+    // The smoke test ran too; the unrelated one did not.
+    assert!(
+        caught
+            .tests
+            .iter()
+            .any(|t| t.name.contains("test_service_answers"))
+    );
+    assert!(
+        !caught
+            .tests
+            .iter()
+            .any(|t| t.name.contains("test_unrelated"))
+    );
+
+    let fixed = python_project("self.free += 1");
+    let passed = run(
+        Runner::Pytest,
+        fixed.path(),
+        &fast.selection,
+        results.path(),
+    )
+    .expect("run");
+    assert_eq!(passed.verdict, Verdict::Pass, "{passed:?}");
+    assert_eq!(passed.count(TestStatus::Passed), 2);
+}
+
+#[test]
+fn no_tests_run_is_a_failure_not_a_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pytest.ini", "[pytest]\n");
+    write(dir.path(), "tests/test_nothing.py", "X = 1\n");
+    let results = tempfile::tempdir().expect("results");
+    let r = run(Runner::Pytest, dir.path(), &Selection::All, results.path()).expect("run");
+    assert_eq!(r.verdict, Verdict::NoTests);
+}
+
+#[test]
+fn a_broken_test_module_is_an_error_of_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pytest.ini", "[pytest]\n");
+    write(
+        dir.path(),
+        "tests/test_broken.py",
+        "import no_such_module\n",
+    );
+    let results = tempfile::tempdir().expect("results");
+    let r = run(Runner::Pytest, dir.path(), &Selection::All, results.path()).expect("run");
+    assert_ne!(r.verdict, Verdict::Pass, "{r:?}");
+}
+
+#[test]
+fn nextest_results_come_from_its_junit_profile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+    );
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "pub fn released(free: u32) -> u32 { free }\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn smoke_answers() { assert_eq!(super::released(2), 2); }\n    #[test]\n    fn release_gives_it_back() { assert_eq!(super::released(1), 2, \"leaked\"); }\n}\n",
+    );
+    assert_eq!(detect(dir.path()), [Runner::Nextest]);
+    let results = tempfile::tempdir().expect("results");
+    let r = run(Runner::Nextest, dir.path(), &Selection::All, results.path()).expect("run");
+    assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
+    let failed: Vec<_> = r
+        .tests
+        .iter()
+        .filter(|t| t.status == TestStatus::Failed)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", r.tests);
+    assert!(failed[0].contains("release_gives_it_back"), "{failed:?}");
+    let smoke = run(
+        Runner::Nextest,
+        dir.path(),
+        &Selection::Smoke,
+        results.path(),
+    )
+    .expect("run");
+    assert_eq!(smoke.verdict, Verdict::Pass, "{smoke:?}");
+    assert_eq!(smoke.tests.len(), 1);
+}
