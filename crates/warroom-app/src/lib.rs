@@ -8,6 +8,7 @@ mod demo;
 mod doctor;
 mod error;
 mod incident;
+mod pipeline;
 mod store_pool;
 mod supervise;
 mod team;
@@ -31,10 +32,13 @@ pub use incident::views::{
     AttachedLog, ChannelDelivery, DeclareResult, IncidentView, LogView, MilestoneView, TodoView,
     UpdateResult,
 };
+pub use pipeline::checks::{CheckOptions, CheckView, FailedTest, RunView};
 pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use team::deploy::DeployOptions;
 pub use views::{
     AgentView, BroadcastResult, DeployResult, IncidentLink, IncidentLinkKind, LaunchedAgent,
     MessageResult, MessageView, RestartResult, TeamStatus, TeamView,
 };
+pub use warroom_ops::checks::select::Tier;
+pub use warroom_ops::checks::{Runner, Verdict};
 pub use warroom_tmux::Socket;

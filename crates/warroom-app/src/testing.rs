@@ -43,6 +43,25 @@ impl Worktrees for FakeGit {
             self.uncommitted.len()
         ))
     }
+    fn commit_of(&self, _project: &Path, rev: &str) -> Result<String, GitError> {
+        Ok(format!("{rev}-commit"))
+    }
+    fn changed_files(
+        &self,
+        _project: &Path,
+        _base: &str,
+        _head: &str,
+    ) -> Result<Vec<String>, GitError> {
+        Ok(Vec::new())
+    }
+    fn checkout_detached(
+        &self,
+        _project: &Path,
+        path: &Path,
+        _commit: &str,
+    ) -> Result<(), GitError> {
+        self.create(Path::new(""), path, "")
+    }
 }
 
 pub(crate) struct TestApp {

@@ -39,6 +39,17 @@ pub trait Worktrees: Send + Sync {
     /// Where a worktree stands, in one line: its newest commit and what is
     /// uncommitted.
     fn summary(&self, path: &Path) -> Result<String, GitError>;
+    /// The commit a branch or revision names (its full hash).
+    fn commit_of(&self, project: &Path, rev: &str) -> Result<String, GitError>;
+    /// The files changed on `head` since it left `base` (`base...head`).
+    fn changed_files(
+        &self,
+        project: &Path,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<String>, GitError>;
+    /// A clean checkout of `commit` at `path`, on no branch.
+    fn checkout_detached(&self, project: &Path, path: &Path, commit: &str) -> Result<(), GitError>;
 }
 
 /// The `git` on PATH, with the engineer's own configuration, hooks and
@@ -128,6 +139,46 @@ impl Worktrees for Git {
         }
         cmd.arg(path);
         run(cmd, &format!("git worktree remove {}", path.display()))?;
+        Ok(())
+    }
+
+    fn commit_of(&self, project: &Path, rev: &str) -> Result<String, GitError> {
+        let mut cmd = self.git(project);
+        cmd.args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+            .arg(format!("{rev}^{{commit}}"));
+        Ok(run(cmd, &format!("no commit named {rev:?}"))?
+            .trim()
+            .to_owned())
+    }
+
+    fn changed_files(
+        &self,
+        project: &Path,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<String>, GitError> {
+        let mut cmd = self.git(project);
+        cmd.args(["diff", "--name-only", "--end-of-options"])
+            .arg(format!("{base}...{head}"));
+        Ok(run(cmd, &format!("git diff {base}...{head}"))?
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect())
+    }
+
+    fn checkout_detached(&self, project: &Path, path: &Path, commit: &str) -> Result<(), GitError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| GitError::Dir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let mut cmd = self.git(project);
+        cmd.args(["worktree", "add", "--quiet", "--detach"])
+            .arg(path)
+            .arg(commit);
+        run(cmd, &format!("git worktree add {}", path.display()))?;
         Ok(())
     }
 

@@ -49,9 +49,12 @@ pub enum Command {
     /// Agents: send, send-all, list, restart, messages.
     #[command(subcommand)]
     Agent(AgentCommand),
-    /// Project-manager actions: reports.
+    /// Project-manager actions: quality checks, reports.
     #[command(subcommand)]
     Pm(PmCommand),
+    /// Run the project's tests on the hotfix branch: `execute test x --smoke-only`.
+    #[command(subcommand)]
+    Execute(ExecuteCommand),
     /// Incidents: declare, status, update, milestone, phase, severity, close, list, logs.
     #[command(subcommand)]
     Incident(IncidentCommand),
@@ -482,8 +485,52 @@ pub enum Format {
     Jsonl,
 }
 
+/// Which commit to check, and against what.
+#[derive(Debug, Args)]
+pub struct CheckTarget {
+    /// The team whose hotfix branch is checked.
+    pub team: String,
+    /// The branch to check (default: the implementing agent's).
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Check this agent's branch instead (a role or an agent id).
+    #[arg(long, value_name = "AGENT", conflicts_with = "branch")]
+    pub agent: Option<String>,
+    /// What the branch is compared with to find what changed.
+    #[arg(long, value_name = "BRANCH", default_value = "main")]
+    pub base: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExecuteCommand {
+    /// The project's tests at a tier (all of them unless told otherwise).
+    Test {
+        #[command(flatten)]
+        target: CheckTarget,
+        /// Only the smoke and critical set.
+        #[arg(long)]
+        smoke_only: bool,
+        /// What the change touched, and the smoke set.
+        #[arg(long, conflicts_with = "smoke_only")]
+        fast: bool,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PmCommand {
+    /// The quick checks of the hotfix branch's committed state, in a clean
+    /// checkout: `pm quality-check auth-hotfix --fast`.
+    QualityCheck {
+        #[command(flatten)]
+        target: CheckTarget,
+        /// What the change touched (changed test files, tests of changed
+        /// modules, dependents), and the smoke set.
+        #[arg(long)]
+        fast: bool,
+        /// Only the critical (and smoke) set.
+        #[arg(long)]
+        critical_only: bool,
+    },
     /// Write a report: `pm report auth-hotfix --type incident`.
     Report {
         team: String,

@@ -36,6 +36,18 @@ pub enum IncidentEvent {
     IncidentEdited {
         changes: Vec<String>,
     },
+    /// A quality check ran on a commit of the hotfix branch.
+    ChecksRun {
+        tier: String,
+        branch: String,
+        commit: String,
+        verdict: String,
+        passed: usize,
+        failed: usize,
+        duration_ms: i64,
+        /// Where the machine-readable results are.
+        results: Vec<String>,
+    },
     PhaseChanged {
         from: Phase,
         to: Phase,
@@ -129,6 +141,7 @@ impl IncidentEvent {
             Self::SeverityChanged { .. } => "severity-changed",
             Self::TeamAssigned { .. } => "team-assigned",
             Self::IncidentEdited { .. } => "incident-edited",
+            Self::ChecksRun { .. } => "checks-run",
             Self::PhaseChanged { .. } => "phase-changed",
             Self::MilestoneSet { .. } => "milestone-set",
             Self::LogAttached { .. } => "log-attached",
@@ -165,6 +178,18 @@ impl IncidentEvent {
             }
             Self::TeamAssigned { team } => format!("team {team} assigned"),
             Self::IncidentEdited { changes } => format!("edited: {}", changes.join("; ")),
+            Self::ChecksRun {
+                tier,
+                branch,
+                commit,
+                verdict,
+                passed,
+                failed,
+                ..
+            } => format!(
+                "{tier} checks on {branch} at {}: {verdict} ({passed} passed, {failed} failed)",
+                commit.get(..12).unwrap_or(commit)
+            ),
             Self::PhaseChanged {
                 from,
                 to,

@@ -54,6 +54,23 @@ pub enum Verdict {
     NoTests,
 }
 
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::NoTests => "no-tests",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One run of one runner.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestRun {
@@ -97,6 +114,39 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ChecksError {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The project's Python test files (`test_*.py`, `*_test.py`), relative to
+/// `dir`, skipping hidden directories and virtual environments.
+pub fn python_test_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(dir.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = rel.join(&name);
+            let kind = entry.file_type();
+            if kind.as_ref().is_ok_and(|k| k.is_dir()) {
+                let skipped = name.starts_with('.')
+                    || matches!(
+                        name.as_str(),
+                        "venv" | "node_modules" | "target" | "__pycache__"
+                    );
+                if !skipped {
+                    pending.push(path);
+                }
+            } else if name.ends_with(".py")
+                && (name.starts_with("test_") || name.ends_with("_test.py"))
+            {
+                found.push(path.to_string_lossy().into_owned());
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 fn exists(dir: &Path, name: &str) -> bool {

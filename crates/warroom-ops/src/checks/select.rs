@@ -18,6 +18,22 @@ pub enum Tier {
     Full,
 }
 
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Smoke => "smoke",
+            Tier::Fast => "fast",
+            Tier::Full => "full",
+        }
+    }
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One choice, and why it was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Chosen {

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Team(cmd) => team::run(&app, cmd, cli.json),
         Command::Agent(cmd) => agent::run(&app, cmd, cli.json),
         Command::Pm(cmd) => pm::run(&app, cmd, cli.json),
+        Command::Execute(cmd) => pm::execute(&app, cmd, cli.json),
         Command::Incident(cmd) => incident::run(&cli, &app, cmd, cli.json),
         Command::Todo(cmd) => incident::todo(&app, cmd, cli.json),
         Command::Postmortem {

@@ -1,8 +1,11 @@
-use anyhow::Result;
-use warroom_app::App;
+//! `pm quality-check`, `pm report` and `execute test`.
 
-use crate::cli::PmCommand;
-use crate::output::json;
+use anyhow::Result;
+use warroom_app::{App, CheckOptions, CheckView, Tier, Verdict};
+
+use super::fail_if;
+use crate::cli::{CheckTarget, ExecuteCommand, PmCommand};
+use crate::output::{WIDTH, fit, json, wrap};
 
 pub fn run(app: &App, cmd: &PmCommand, as_json: bool) -> Result<()> {
     match cmd {
@@ -15,5 +18,113 @@ pub fn run(app: &App, cmd: &PmCommand, as_json: bool) -> Result<()> {
                 Ok(())
             }
         }
+        PmCommand::QualityCheck {
+            target,
+            fast,
+            critical_only,
+        } => {
+            let tier = match (*fast, *critical_only) {
+                (_, true) => Tier::Smoke,
+                (true, false) => Tier::Fast,
+                (false, false) => Tier::Full,
+            };
+            check(app, target, tier, as_json)
+        }
     }
+}
+
+pub fn execute(app: &App, cmd: &ExecuteCommand, as_json: bool) -> Result<()> {
+    let ExecuteCommand::Test {
+        target,
+        smoke_only,
+        fast,
+    } = cmd;
+    let tier = match (*smoke_only, *fast) {
+        (true, _) => Tier::Smoke,
+        (false, true) => Tier::Fast,
+        (false, false) => Tier::Full,
+    };
+    check(app, target, tier, as_json)
+}
+
+fn check(app: &App, target: &CheckTarget, tier: Tier, as_json: bool) -> Result<()> {
+    let view = app.quality_check(
+        &target.team,
+        &CheckOptions {
+            tier,
+            branch: target.branch.as_deref(),
+            agent: target.agent.as_deref(),
+            base: &target.base,
+        },
+    )?;
+    if as_json {
+        json(&view)?;
+    } else {
+        print_check(&view);
+    }
+    fail_if(!view.passed())
+}
+
+fn print_check(view: &CheckView) {
+    println!(
+        "{}",
+        fit(
+            &format!(
+                "{} checks of {} at {} ({} files changed since {}):",
+                view.tier,
+                view.branch,
+                view.commit.get(..12).unwrap_or(&view.commit),
+                view.changed_files,
+                view.base
+            ),
+            WIDTH
+        )
+    );
+    for run in &view.runs {
+        println!("  {:?}, selected:", run.runner);
+        for chosen in &run.selected {
+            println!(
+                "{}",
+                fit(&format!("    {}: {}", chosen.id, chosen.reason), WIDTH)
+            );
+        }
+        println!(
+            "  {}: {} passed, {} failed, {} skipped in {:.1} s",
+            run.verdict,
+            run.passed,
+            run.failed.len(),
+            run.skipped,
+            run.duration_ms as f64 / 1000.0
+        );
+        for failed in &run.failed {
+            println!("{}", fit(&format!("  FAILED {}", failed.name), WIDTH));
+            if let Some(message) = &failed.message {
+                for line in message.lines().take(6) {
+                    for part in wrap(line, WIDTH - 6) {
+                        println!("      {part}");
+                    }
+                }
+            }
+        }
+        for flaky in &run.flaky {
+            println!(
+                "{}",
+                fit(&format!("  FLAKY {flaky} (failed, then passed)"), WIDTH)
+            );
+        }
+        if let Some(tail) = &run.output_tail {
+            println!("  the runner broke; its last lines:");
+            for line in tail.lines() {
+                println!("{}", fit(&format!("    {line}"), WIDTH));
+            }
+        }
+        println!("{}", fit(&format!("  results: {}", run.results), WIDTH));
+    }
+    let verdict = match view.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Error => "ERROR: a runner broke",
+        Verdict::NoTests => "FAIL: no tests ran",
+    };
+    println!("{verdict}");
 }

@@ -140,6 +140,19 @@ impl TestEnv {
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
     }
 
+    /// `--json` output of a command that must exit with `code`.
+    pub fn json_code(&self, args: &[&str], code: i32) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert_eq!(
+            out.code, code,
+            "warroom {args:?}:\n{}{}",
+            out.stdout, out.stderr
+        );
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+    }
+
     /// Deploys a team of simulated agents following `scenario`.
     pub fn deploy(&self, team: &str, size: &str, scenario: &str) -> Value {
         self.json(&[

@@ -3,6 +3,7 @@
 //! Claude Code and Codex driven by a scripted model endpoint on 127.0.0.1.
 
 mod briefing;
+mod checks;
 mod cli_surface;
 mod cli_surface_store;
 mod cli_surface_width;

@@ -1,0 +1,233 @@
+//! `pm quality-check` and `execute test`: the hotfix branch's committed
+//! state, checked out clean (an agent's uncommitted edits neither break nor
+//! fake the result), tested by the project's own runners at a tier, with
+//! what was selected and why, and the verdict recorded on the incident.
+
+use serde::Serialize;
+use warroom_model::IncidentEvent;
+use warroom_ops::checks::select::{Chosen, Tier, plan};
+use warroom_ops::checks::{self, Runner, TestStatus, Verdict};
+use warroom_store::{AgentRecord, TeamRecord};
+
+use crate::{App, AppError};
+
+/// What `quality_check` is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions<'a> {
+    pub tier: Tier,
+    /// The branch to check; by default the implementing agent's.
+    pub branch: Option<&'a str>,
+    /// The agent whose branch to check (a role or an agent id).
+    pub agent: Option<&'a str>,
+    /// What the branch is compared with to find the change.
+    pub base: &'a str,
+}
+
+/// A failed test, where the runner said why.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedTest {
+    pub name: String,
+    pub message: Option<String>,
+}
+
+/// One runner's part of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunView {
+    pub runner: Runner,
+    /// What was selected, and why.
+    pub selected: Vec<Chosen>,
+    pub verdict: Verdict,
+    pub passed: usize,
+    pub failed: Vec<FailedTest>,
+    pub flaky: Vec<String>,
+    pub skipped: usize,
+    pub duration_ms: i64,
+    pub results: String,
+    /// The runner's last lines when it broke.
+    pub output_tail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    pub team: String,
+    pub branch: String,
+    /// The commit checked: the result belongs to it.
+    pub commit: String,
+    pub base: String,
+    pub tier: Tier,
+    pub changed_files: usize,
+    pub runs: Vec<RunView>,
+    pub verdict: Verdict,
+}
+
+impl CheckView {
+    pub fn passed(&self) -> bool {
+        self.verdict == Verdict::Pass
+    }
+}
+
+impl App {
+    /// Checks the team's hotfix branch at a tier.
+    pub fn quality_check(
+        &self,
+        team: &str,
+        options: &CheckOptions<'_>,
+    ) -> Result<CheckView, AppError> {
+        let team = self.any_team(team)?;
+        let project = std::path::PathBuf::from(&team.project_dir);
+        let branch = match options.branch {
+            Some(b) => b.to_owned(),
+            None => self.hotfix_branch(&team, options.agent)?,
+        };
+        let commit = self.git.commit_of(&project, &branch).map_err(|e| {
+            AppError::bad_input(e.to_string()).hint("name the branch with --branch")
+        })?;
+        let changed = self
+            .git
+            .changed_files(&project, options.base, &commit)
+            .map_err(|e| {
+                AppError::bad_input(e.to_string()).hint("name the base branch with --base")
+            })?;
+        let short = commit.get(..12).unwrap_or(&commit).to_owned();
+        let dir = self.data_dir.join("checks").join(&team.name);
+        let checkout = dir.join(format!("{short}-checkout"));
+        if checkout.exists() {
+            // Left by a check that was killed: never reuse a checkout.
+            let _ = self.git.remove(&project, &checkout, true);
+            let _ = std::fs::remove_dir_all(&checkout);
+        }
+        self.git.checkout_detached(&project, &checkout, &commit)?;
+        let ran = self.run_checks(&checkout, &dir.join(&short), options.tier, &changed);
+        let _ = self.git.remove(&project, &checkout, true);
+        let runs = ran?;
+        let verdict = overall(&runs);
+        let view = CheckView {
+            team: team.name.clone(),
+            branch,
+            commit,
+            base: options.base.to_owned(),
+            tier: options.tier,
+            changed_files: changed.len(),
+            runs,
+            verdict,
+        };
+        self.record_check(&team, &view)?;
+        Ok(view)
+    }
+
+    fn run_checks(
+        &self,
+        checkout: &std::path::Path,
+        results: &std::path::Path,
+        tier: Tier,
+        changed: &[String],
+    ) -> Result<Vec<RunView>, AppError> {
+        let runners = checks::detect(checkout);
+        if runners.is_empty() {
+            return Err(AppError::bad_input(
+                "no test runner found in the project (warroom runs pytest and cargo-nextest)",
+            ));
+        }
+        let mut runs = Vec::new();
+        for runner in runners {
+            let test_files = match runner {
+                Runner::Pytest => checks::python_test_files(checkout),
+                Runner::Nextest => Vec::new(),
+            };
+            let plan = plan(runner, tier, changed, &test_files);
+            let dir = results.join(match runner {
+                Runner::Pytest => "pytest",
+                Runner::Nextest => "nextest",
+            });
+            let run = checks::run(runner, checkout, &plan.selection, &dir)
+                .map_err(|e| AppError::failed(e.to_string()))?;
+            runs.push(RunView {
+                runner,
+                selected: plan.chosen,
+                verdict: run.verdict,
+                passed: run.count(TestStatus::Passed) + run.count(TestStatus::Flaky),
+                failed: run
+                    .tests
+                    .iter()
+                    .filter(|t| matches!(t.status, TestStatus::Failed | TestStatus::Error))
+                    .map(|t| FailedTest {
+                        name: t.name.clone(),
+                        message: t
+                            .message
+                            .as_deref()
+                            .map(|m| warroom_model::redact::redact(m).text),
+                    })
+                    .collect(),
+                flaky: run
+                    .tests
+                    .iter()
+                    .filter(|t| t.status == TestStatus::Flaky)
+                    .map(|t| t.name.clone())
+                    .collect(),
+                skipped: run.count(TestStatus::Skipped),
+                duration_ms: i64::try_from(run.duration.as_millis()).unwrap_or(i64::MAX),
+                results: run.results.display().to_string(),
+                output_tail: run
+                    .output_tail
+                    .map(|t| warroom_model::redact::redact(&t).text),
+            });
+        }
+        Ok(runs)
+    }
+
+    /// The branch of the agent named, else of the team's implementing agent
+    /// (the first with a worktree branch: the developer, window 0).
+    fn hotfix_branch(&self, team: &TeamRecord, agent: Option<&str>) -> Result<String, AppError> {
+        let agents = self.store().agents(team.id)?;
+        let with_branch = |a: &&AgentRecord| a.branch.is_some();
+        let chosen = match agent {
+            Some(who) => agents
+                .iter()
+                .filter(with_branch)
+                .find(|a| a.role == who || a.id.to_string() == who),
+            None => agents.iter().find(with_branch),
+        };
+        chosen.and_then(|a| a.branch.clone()).ok_or_else(|| {
+            AppError::bad_input(format!(
+                "team {} has no agent working on a branch to check",
+                team.name
+            ))
+            .hint("name the branch with --branch hotfix/...")
+        })
+    }
+
+    fn record_check(&self, team: &TeamRecord, view: &CheckView) -> Result<(), AppError> {
+        let event = IncidentEvent::ChecksRun {
+            tier: view.tier.to_string(),
+            branch: view.branch.clone(),
+            commit: view.commit.clone(),
+            verdict: view.verdict.to_string(),
+            passed: view.runs.iter().map(|r| r.passed).sum(),
+            failed: view.runs.iter().map(|r| r.failed.len()).sum(),
+            duration_ms: view.runs.iter().map(|r| r.duration_ms).sum(),
+            results: view.runs.iter().map(|r| r.results.clone()).collect(),
+        };
+        let incident = self.store().incident_of_team(team.id)?;
+        let actor = self.actor()?.label();
+        self.write(&actor, |tx| {
+            match incident {
+                Some(id) => tx.event_for(Some(team.id), Some(id), &event.clone().into())?,
+                None => tx.event(Some(team.id), &event.clone().into())?,
+            };
+            Ok(())
+        })
+    }
+}
+
+/// A check passes only when every runner passed; nothing run is a failure.
+fn overall(runs: &[RunView]) -> Verdict {
+    if runs.iter().any(|r| r.verdict == Verdict::Fail) {
+        Verdict::Fail
+    } else if runs.iter().any(|r| r.verdict == Verdict::Error) {
+        Verdict::Error
+    } else if runs.iter().all(|r| r.verdict == Verdict::NoTests) {
+        Verdict::NoTests
+    } else {
+        Verdict::Pass
+    }
+}

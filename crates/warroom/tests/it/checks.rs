@@ -1,0 +1,136 @@
+//! The seed's quick checks for real: a Python service in a git repository,
+//! a team whose developer works on its own branch, a planted bug caught by
+//! `pm quality-check --fast` naming the test, the fix passing, and the
+//! developer's uncommitted edits neither breaking nor faking the result.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::env::TestEnv;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+const POOL: &str = "class Pool:\n    def __init__(self):\n        self.free = 2\n    def take(self):\n        self.free -= 1\n    def release(self):\n        self.free += 1\n";
+
+#[test]
+fn quality_check_fast_catches_a_planted_bug_on_the_branch_and_passes_the_fix() {
+    let env = TestEnv::start();
+    let project = env.path("project");
+    write(
+        &project,
+        "pytest.ini",
+        "[pytest]\nmarkers =\n    smoke: fast checks\n",
+    );
+    write(&project, "auth/__init__.py", "");
+    write(&project, "auth/pool.py", POOL);
+    write(
+        &project,
+        "tests/test_pool.py",
+        "from auth.pool import Pool\n\ndef test_release_gives_the_connection_back():\n    p = Pool()\n    p.take()\n    p.release()\n    assert p.free == 2\n",
+    );
+    write(
+        &project,
+        "tests/test_api.py",
+        "import pytest\n\n@pytest.mark.smoke\ndef test_service_answers():\n    assert True\n\ndef test_slow_unrelated():\n    assert True\n",
+    );
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "."]);
+    git(&project, &["commit", "-qm", "auth service"]);
+    env.deploy("auth-hotfix", "2", "default");
+    let agents = env.json(&["agent", "list", "auth-hotfix"]);
+    let dev = &agents[0];
+    let workdir = std::path::PathBuf::from(dev["workdir"].as_str().expect("workdir"));
+    let branch = dev["branch"].as_str().expect("branch").to_owned();
+
+    // The developer commits a "fix" that leaks the connection.
+    write(
+        &workdir,
+        "auth/pool.py",
+        &POOL.replace("self.free += 1", "pass"),
+    );
+    git(&workdir, &["commit", "-qam", "release early"]);
+    let caught = env.run(&["pm", "quality-check", "auth-hotfix", "--fast"]);
+    assert_eq!(caught.code, 1, "{}{}", caught.stdout, caught.stderr);
+    for line in [
+        &format!("fast checks of {branch} at "),
+        "tests/test_pool.py: tests auth/pool.py",
+        "FAILED tests.test_pool::test_release_gives_the_connection_back",
+        "FAIL",
+    ] {
+        assert!(
+            caught.stdout.contains(line),
+            "no {line:?} in:\n{}",
+            caught.stdout
+        );
+    }
+    assert!(
+        !caught.stdout.contains("test_slow_unrelated"),
+        "{}",
+        caught.stdout
+    );
+
+    // Uncommitted edits neither fake a pass nor break the check.
+    let fix = format!("{POOL}# released on every path\n");
+    write(&workdir, "auth/pool.py", &fix);
+    let still = env.json_code(&["pm", "quality-check", "auth-hotfix", "--fast"], 1);
+    assert_eq!(still["verdict"], "fail");
+    git(&workdir, &["commit", "-qam", "release gives it back"]);
+    let fixed = env.json(&["pm", "quality-check", "auth-hotfix", "--fast"]);
+    assert_eq!(fixed["verdict"], "pass", "{fixed}");
+    assert_eq!(fixed["runs"][0]["passed"], 2, "{fixed}");
+    let commit = fixed["commit"].as_str().expect("commit").to_owned();
+
+    // The seed's other words, and the record on the incident.
+    let smoke = env.json(&["execute", "test", "auth-hotfix", "--smoke-only"]);
+    assert_eq!(smoke["verdict"], "pass");
+    assert_eq!(smoke["runs"][0]["passed"], 1, "{smoke}");
+    let critical = env.json(&[
+        "pm",
+        "quality-check",
+        "auth-hotfix",
+        "--fast",
+        "--critical-only",
+    ]);
+    assert_eq!(critical["tier"], "smoke");
+    let report = env.ok(&["pm", "report", "auth-hotfix"]).stdout;
+    let report = std::fs::read_to_string(report.trim()).expect("report");
+    assert!(
+        report.contains(&format!(
+            "fast checks on {branch} at {}: pass",
+            &commit[..12]
+        )),
+        "{report}"
+    );
+    let bad = env.run(&[
+        "pm",
+        "quality-check",
+        "auth-hotfix",
+        "--branch",
+        "no-such-branch",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
