@@ -22,12 +22,12 @@ pub struct Evidence<'a> {
 }
 
 impl Store {
-    /// Whether an agent was restarted after its last briefing or restored
-    /// context was sent: a supervisor killed between restarting it and
-    /// briefing it left it without one.
-    pub fn context_owed(&self, agent: &AgentRecord) -> Result<bool, StoreError> {
+    /// When an agent was restarted, if no briefing or restored context was
+    /// sent to it since: a supervisor killed between restarting it and
+    /// briefing it left it without one (or a restart is still briefing it).
+    pub fn unbriefed_since(&self, agent: &AgentRecord) -> Result<Option<i64>, StoreError> {
         if agent.restarts == 0 {
-            return Ok(false);
+            return Ok(None);
         }
         let restarted: Option<i64> = self.conn.query_row(
             "SELECT max(at) FROM events
@@ -42,9 +42,9 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok(match (restarted, briefed) {
-            (Some(restarted), Some(briefed)) => restarted > briefed,
-            (Some(_), None) => true,
-            (None, _) => false,
+            (Some(restarted), Some(briefed)) => (restarted > briefed).then_some(restarted),
+            (Some(restarted), None) => Some(restarted),
+            (None, _) => None,
         })
     }
 

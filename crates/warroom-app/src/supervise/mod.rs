@@ -285,10 +285,15 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(","),
             restarts: agent.restarts,
-            // Asked only of a restarted agent that could take it now.
+            // Asked only of a restarted agent that could take it now, and
+            // only once whoever restarted it (a person, another supervisor)
+            // has had time to brief it themselves.
             context_owed: agent.restarts > 0
                 && matches!(condition, Condition::Idle | Condition::Error)
-                && self.store().context_owed(agent)?,
+                && self
+                    .store()
+                    .unbriefed_since(agent)?
+                    .is_some_and(|at| now - at > self.briefing_grace_ms()),
         };
         let mut after = before.clone();
         let actions = decide(policy, &mut after, &seen, now);
@@ -353,6 +358,15 @@ fn owns(agents: &[AgentRecord], agent: &AgentRecord, owner: Option<&Owner>) -> b
 }
 
 /// What the supervisor may act on. Only tmux says an agent is gone.
+impl App {
+    /// How long a restart may take to brief its agent: the wait for its
+    /// prompt, and the delivery after it.
+    fn briefing_grace_ms(&self) -> Millis {
+        let secs = self.config.delivery.ready_secs + self.config.delivery.wait_idle_secs;
+        i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+}
+
 /// The offset agent CLIs print clock times in: this machine's.
 fn local_offset_s() -> i32 {
     chrono::Local::now().offset().local_minus_utc()

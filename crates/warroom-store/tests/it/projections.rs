@@ -220,8 +220,9 @@ fn a_restart_owes_a_briefing_until_one_is_sent() {
             .expect("briefed")
     };
     brief(&mut store, 3_000);
-    assert!(
-        !store.context_owed(&agent).expect("query"),
+    assert_eq!(
+        store.unbriefed_since(&agent).expect("query"),
+        None,
         "never restarted"
     );
     store
@@ -231,10 +232,15 @@ fn a_restart_owes_a_briefing_until_one_is_sent() {
         .map_err(|e: warroom_store::StoreError| e)
         .expect("restarted");
     let agent = store.agent(agent.id).expect("read").expect("agent");
-    assert!(
-        store.context_owed(&agent).expect("query"),
+    assert_eq!(
+        store.unbriefed_since(&agent).expect("query"),
+        Some(4_000),
         "restarted, not briefed"
     );
     brief(&mut store, 5_000);
-    assert!(!store.context_owed(&agent).expect("query"), "briefed since");
+    assert_eq!(
+        store.unbriefed_since(&agent).expect("query"),
+        None,
+        "briefed since"
+    );
 }
