@@ -25,6 +25,21 @@ pub struct DeliveryConfig {
     pub restore_messages: usize,
 }
 
+/// `[forge]`: where pull requests are opened.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeConfig {
+    pub api_url: String,
+    /// `owner/name`; by default the one the remote's URL names.
+    #[serde(default)]
+    pub repo: Option<String>,
+    pub remote: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub reviewers: Vec<String>,
+}
+
 /// What `--domain` implies.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,6 +71,7 @@ pub struct ChecklistItem {
 struct ConfigSpec {
     default_agent: String,
     delivery: DeliveryConfig,
+    forge: ForgeConfig,
     channels: Vec<ChannelSpec>,
     roles: BTreeMap<String, RoleSpec>,
     team_types: BTreeMap<String, TeamTypeSpec>,
@@ -70,6 +86,7 @@ struct ConfigSpec {
 pub struct Config {
     pub default_agent: String,
     pub delivery: DeliveryConfig,
+    pub forge: ForgeConfig,
     pub catalogue: Catalogue,
     pub agents: BTreeMap<String, AgentProfile>,
     pub channels: Vec<ChannelSpec>,
@@ -116,6 +133,7 @@ impl Config {
         let config = Self {
             default_agent: spec.default_agent,
             delivery: spec.delivery,
+            forge: spec.forge,
             catalogue,
             agents,
             channels: spec.channels,

@@ -33,12 +33,14 @@ pub use incident::views::{
     UpdateResult,
 };
 pub use pipeline::checks::{CheckOptions, CheckView, FailedTest, RunView};
+pub use pipeline::pull_request::{CheckRef, PullRequestOptions, PullRequestView};
 pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use team::deploy::DeployOptions;
 pub use views::{
     AgentView, BroadcastResult, DeployResult, IncidentLink, IncidentLinkKind, LaunchedAgent,
     MessageResult, MessageView, RestartResult, TeamStatus, TeamView,
 };
+pub use warroom_ops::Opened;
 pub use warroom_ops::checks::select::Tier;
 pub use warroom_ops::checks::{Runner, Verdict};
 pub use warroom_tmux::Socket;

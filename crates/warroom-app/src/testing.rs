@@ -62,6 +62,15 @@ impl Worktrees for FakeGit {
     ) -> Result<(), GitError> {
         self.create(Path::new(""), path, "")
     }
+    fn diff_stat(&self, _project: &Path, _base: &str, _head: &str) -> Result<String, GitError> {
+        Ok(" auth/pool.py | 2 +-".into())
+    }
+    fn remote_url(&self, _project: &Path, _remote: &str) -> Result<String, GitError> {
+        Ok("git@github.com:acme/auth.git".into())
+    }
+    fn push(&self, _project: &Path, _remote: &str, _branch: &str) -> Result<(), GitError> {
+        Ok(())
+    }
 }
 
 pub(crate) struct TestApp {

@@ -18,8 +18,8 @@ pub use event::{Event, EventKind};
 pub use ids::{IncidentId, MessageId, TeamId, TodoId};
 pub use incident::todo::{Owner, Priority, Todo, TodoKind, TodoStatus, parse_todo_ref, todo_ref};
 pub use incident::{
-    Impact, Incident, IncidentError, IncidentEvent, Milestone, Phase, Policy, Severity,
-    incident_ref, parse_incident_ref,
+    Impact, Incident, IncidentError, IncidentEvent, Milestone, Phase, Policy, PullRequestRef,
+    Severity, incident_ref, parse_incident_ref,
 };
 pub use message::{
     Envelope, MAX_MESSAGE_BYTES, MessageError, MessageKind, MessageText, Outcome, Sender, Transport,

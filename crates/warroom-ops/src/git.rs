@@ -50,6 +50,12 @@ pub trait Worktrees: Send + Sync {
     ) -> Result<Vec<String>, GitError>;
     /// A clean checkout of `commit` at `path`, on no branch.
     fn checkout_detached(&self, project: &Path, path: &Path, commit: &str) -> Result<(), GitError>;
+    /// `git diff --stat base...head`: what a pull request changes.
+    fn diff_stat(&self, project: &Path, base: &str, head: &str) -> Result<String, GitError>;
+    /// The URL of a remote.
+    fn remote_url(&self, project: &Path, remote: &str) -> Result<String, GitError>;
+    /// Pushes a branch to a remote with the engineer's own credentials.
+    fn push(&self, project: &Path, remote: &str, branch: &str) -> Result<(), GitError>;
 }
 
 /// The `git` on PATH, with the engineer's own configuration, hooks and
@@ -179,6 +185,31 @@ impl Worktrees for Git {
             .arg(path)
             .arg(commit);
         run(cmd, &format!("git worktree add {}", path.display()))?;
+        Ok(())
+    }
+
+    fn diff_stat(&self, project: &Path, base: &str, head: &str) -> Result<String, GitError> {
+        let mut cmd = self.git(project);
+        cmd.args(["diff", "--stat", "--end-of-options"])
+            .arg(format!("{base}...{head}"));
+        Ok(run(cmd, &format!("git diff --stat {base}...{head}"))?
+            .trim_end()
+            .to_owned())
+    }
+
+    fn remote_url(&self, project: &Path, remote: &str) -> Result<String, GitError> {
+        let mut cmd = self.git(project);
+        cmd.args(["remote", "get-url", "--", remote]);
+        Ok(run(cmd, &format!("no remote named {remote:?}"))?
+            .trim()
+            .to_owned())
+    }
+
+    fn push(&self, project: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
+        let mut cmd = self.git(project);
+        cmd.args(["push", "--quiet", "--", remote])
+            .arg(format!("refs/heads/{branch}:refs/heads/{branch}"));
+        run(cmd, &format!("git push {remote} {branch}"))?;
         Ok(())
     }
 

@@ -160,13 +160,17 @@ impl Notify for Notifier {
 
 static CRYPTO: Once = Once::new();
 
+/// reqwest is built without a default TLS provider: ring is the one TLS
+/// stack of warroom. Installing fails only if one already is.
+pub(crate) fn install_crypto() {
+    CRYPTO.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Notifier {
     pub fn new() -> Result<Self, NotifyError> {
-        // reqwest is built without a default TLS provider: ring is the one
-        // TLS stack of warroom. Installing fails only if one already is.
-        CRYPTO.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        install_crypto();
         let client = reqwest::blocking::Client::builder()
             .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
             .build()

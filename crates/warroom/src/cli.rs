@@ -531,6 +531,21 @@ pub enum PmCommand {
         #[arg(long)]
         critical_only: bool,
     },
+    /// Push the hotfix branch and open (or update) its pull request:
+    /// `pm create-pr auth-hotfix --branch hotfix/x --base main --emergency`.
+    CreatePr {
+        #[command(flatten)]
+        target: CheckTarget,
+        /// Add the configured labels and reviewers for an expedited review.
+        #[arg(long)]
+        emergency: bool,
+        /// A passing --fast check of the head commit is enough.
+        #[arg(long)]
+        skip_full_tests: bool,
+        /// Open it without a passing check; the reason is recorded.
+        #[arg(long, value_name = "REASON")]
+        force: Option<String>,
+    },
     /// Write a report: `pm report auth-hotfix --type incident`.
     Report {
         team: String,

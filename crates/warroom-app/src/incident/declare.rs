@@ -296,6 +296,7 @@ impl App {
             update_reminded_for: None,
             clock_alerts: Default::default(),
             postmortem: None,
+            pull_request: None,
             implicit: false,
         })
     }

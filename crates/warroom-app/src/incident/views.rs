@@ -67,6 +67,8 @@ pub struct IncidentView {
     pub unconfigured_audiences: Vec<String>,
     pub postmortem: Option<String>,
     pub postmortem_required: bool,
+    /// The hotfix's pull request, once opened.
+    pub pull_request: Option<warroom_model::PullRequestRef>,
     pub implicit: bool,
     pub now: Millis,
 }
@@ -170,6 +172,7 @@ impl App {
                 .collect(),
             postmortem: incident.postmortem.clone(),
             postmortem_required: incident.policy.postmortem_required,
+            pull_request: incident.pull_request.clone(),
             implicit: incident.implicit,
             now,
         })

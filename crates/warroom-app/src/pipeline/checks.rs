@@ -177,7 +177,11 @@ impl App {
 
     /// The branch of the agent named, else of the team's implementing agent
     /// (the first with a worktree branch: the developer, window 0).
-    fn hotfix_branch(&self, team: &TeamRecord, agent: Option<&str>) -> Result<String, AppError> {
+    pub(crate) fn hotfix_branch(
+        &self,
+        team: &TeamRecord,
+        agent: Option<&str>,
+    ) -> Result<String, AppError> {
         let agents = self.store().agents(team.id)?;
         let with_branch = |a: &&AgentRecord| a.branch.is_some();
         let chosen = match agent {

@@ -2,3 +2,4 @@
 //! (and, in later work, the pull request and the rollout).
 
 pub(crate) mod checks;
+pub(crate) mod pull_request;

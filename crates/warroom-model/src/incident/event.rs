@@ -36,6 +36,17 @@ pub enum IncidentEvent {
     IncidentEdited {
         changes: Vec<String>,
     },
+    /// The hotfix's pull request was opened or updated.
+    PullRequestOpened {
+        number: u64,
+        url: String,
+        branch: String,
+        commit: String,
+        created: bool,
+        emergency: bool,
+        /// Opened without a passing check, and why.
+        forced: Option<String>,
+    },
     /// A quality check ran on a commit of the hotfix branch.
     ChecksRun {
         tier: String,
@@ -142,6 +153,7 @@ impl IncidentEvent {
             Self::TeamAssigned { .. } => "team-assigned",
             Self::IncidentEdited { .. } => "incident-edited",
             Self::ChecksRun { .. } => "checks-run",
+            Self::PullRequestOpened { .. } => "pull-request-opened",
             Self::PhaseChanged { .. } => "phase-changed",
             Self::MilestoneSet { .. } => "milestone-set",
             Self::LogAttached { .. } => "log-attached",
@@ -178,6 +190,26 @@ impl IncidentEvent {
             }
             Self::TeamAssigned { team } => format!("team {team} assigned"),
             Self::IncidentEdited { changes } => format!("edited: {}", changes.join("; ")),
+            Self::PullRequestOpened {
+                number,
+                url,
+                created,
+                emergency,
+                forced,
+                ..
+            } => format!(
+                "pull request #{number} {}{}: {url}{}",
+                if *created { "opened" } else { "updated" },
+                if *emergency {
+                    " for an expedited review"
+                } else {
+                    ""
+                },
+                forced
+                    .as_deref()
+                    .map(|r| format!(" (without a passing check: {r})"))
+                    .unwrap_or_default()
+            ),
             Self::ChecksRun {
                 tier,
                 branch,

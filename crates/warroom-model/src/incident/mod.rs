@@ -69,6 +69,13 @@ pub fn parse_incident_ref(text: &str) -> Option<IncidentId> {
         .map(IncidentId)
 }
 
+/// A pull request on the forge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequestRef {
+    pub number: u64,
+    pub url: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: IncidentId,
@@ -98,6 +105,9 @@ pub struct Incident {
     #[serde(default)]
     pub clock_alerts: BTreeMap<String, clocks::ClockStatus>,
     pub postmortem: Option<String>,
+    /// The hotfix's pull request, once opened.
+    #[serde(default)]
+    pub pull_request: Option<PullRequestRef>,
     /// Created by `quick-deploy` without `incident declare`.
     #[serde(default)]
     pub implicit: bool,

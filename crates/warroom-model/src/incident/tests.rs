@@ -53,6 +53,7 @@ fn incident() -> Incident {
         update_reminded_for: None,
         clock_alerts: Default::default(),
         postmortem: None,
+        pull_request: None,
         implicit: false,
     };
     i.mark(Milestone::Detected, 0, "ana");

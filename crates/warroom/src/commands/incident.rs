@@ -277,6 +277,12 @@ fn print_status(v: &IncidentView, roles: &ShortRoles) {
     if v.security_review {
         println!("  security sign-off required before deploying");
     }
+    if let Some(pr) = &v.pull_request {
+        println!(
+            "{}",
+            fit(&format!("  pull request #{}: {}", pr.number, pr.url), WIDTH)
+        );
+    }
     println!("  clocks:");
     for c in &v.clocks {
         let elapsed = c.elapsed_ms.map(human).unwrap_or_else(|| "-".into());

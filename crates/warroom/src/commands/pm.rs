@@ -1,7 +1,9 @@
 //! `pm quality-check`, `pm report` and `execute test`.
 
 use anyhow::Result;
-use warroom_app::{App, CheckOptions, CheckView, Tier, Verdict};
+use warroom_app::{
+    App, CheckOptions, CheckView, Opened, PullRequestOptions, PullRequestView, Tier, Verdict,
+};
 
 use super::fail_if;
 use crate::cli::{CheckTarget, ExecuteCommand, PmCommand};
@@ -30,6 +32,74 @@ pub fn run(app: &App, cmd: &PmCommand, as_json: bool) -> Result<()> {
             };
             check(app, target, tier, as_json)
         }
+        PmCommand::CreatePr {
+            target,
+            emergency,
+            skip_full_tests,
+            force,
+        } => {
+            let view = app.create_pr(
+                &target.team,
+                &PullRequestOptions {
+                    branch: target.branch.as_deref(),
+                    agent: target.agent.as_deref(),
+                    base: &target.base,
+                    emergency: *emergency,
+                    skip_full_tests: *skip_full_tests,
+                    force: force.as_deref(),
+                },
+            )?;
+            if as_json {
+                json(&view)
+            } else {
+                print_pull_request(&view);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn print_pull_request(view: &PullRequestView) {
+    let how = match view.opened {
+        Opened::Created => "opened",
+        Opened::Updated => "updated",
+    };
+    println!(
+        "{}",
+        fit(
+            &format!("Pull request #{} {how}: {}", view.number, view.url),
+            WIDTH
+        )
+    );
+    println!(
+        "{}",
+        fit(
+            &format!(
+                "  {} at {}{}",
+                view.branch,
+                view.commit.get(..12).unwrap_or(&view.commit),
+                if view.emergency {
+                    ", labelled and reviewers asked for an expedited review"
+                } else {
+                    ""
+                }
+            ),
+            WIDTH
+        )
+    );
+    match (&view.check, &view.forced) {
+        (Some(c), _) => println!(
+            "  rests on {} checks of this commit: {} ({} passed)",
+            c.tier, c.verdict, c.passed
+        ),
+        (None, Some(reason)) => println!(
+            "{}",
+            fit(
+                &format!("  opened without a passing check: {reason}"),
+                WIDTH
+            )
+        ),
+        (None, None) => {}
     }
 }
 

@@ -13,6 +13,7 @@ mod held;
 mod implicit;
 mod incident;
 mod kill9;
+mod pull_request;
 mod real_clis;
 mod real_gates;
 mod real_supervisor;

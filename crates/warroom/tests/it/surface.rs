@@ -14,13 +14,9 @@ fn help_lists_the_commands_and_hides_the_simulator() {
 #[test]
 fn commands_of_later_issues_do_not_exist_yet() {
     let env = TestEnv::start();
-    for args in [
-        &["pm", "create-pr", "x", "--emergency"][..],
-        &["monitor", "dashboard", "--session", "x"],
-    ] {
-        let out = env.run(args);
-        assert_eq!(out.code, 2, "{args:?} should not exist yet: {}", out.stdout);
-    }
+    let args = ["monitor", "dashboard", "--session", "x"];
+    let out = env.run(&args);
+    assert_eq!(out.code, 2, "{args:?} should not exist yet: {}", out.stdout);
 }
 
 #[test]
