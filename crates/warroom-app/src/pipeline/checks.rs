@@ -219,7 +219,30 @@ impl App {
                 None => tx.event(Some(team.id), &event.clone().into())?,
             };
             Ok(())
-        })
+        })?;
+        // A passing full or fast run is the validation the QA todo asks for.
+        if let Some(id) = incident
+            && view.passed()
+            && view.tier != Tier::Smoke
+        {
+            let open: Vec<warroom_model::TodoId> = self
+                .store()
+                .todos(id)?
+                .into_iter()
+                .filter(|t| t.kind == warroom_model::TodoKind::Validate && t.status.is_open())
+                .map(|t| t.id)
+                .collect();
+            let note = format!(
+                "{} checks of {} at {} passed",
+                view.tier,
+                view.branch,
+                view.commit.get(..12).unwrap_or(&view.commit)
+            );
+            for todo in open {
+                self.finish_todo(&todo.to_string(), Some(&note), true)?;
+            }
+        }
+        Ok(())
     }
 }
 

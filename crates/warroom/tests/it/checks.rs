@@ -92,6 +92,24 @@ fn quality_check_fast_catches_a_planted_bug_on_the_branch_and_passes_the_fix() {
         "{}",
         caught.stdout
     );
+    let validate = |env: &TestEnv| {
+        env.json(&["todo", "list", "INC-1", "--all"])
+            .as_array()
+            .expect("todos")
+            .iter()
+            .find(|t| {
+                t["title"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("Validate the fix"))
+            })
+            .cloned()
+            .expect("the QA todo")
+    };
+    assert_eq!(
+        validate(&env)["status"],
+        "open",
+        "a failing check validates nothing"
+    );
 
     // Uncommitted edits neither fake a pass nor break the check.
     let fix = format!("{POOL}# released on every path\n");
@@ -103,6 +121,8 @@ fn quality_check_fast_catches_a_planted_bug_on_the_branch_and_passes_the_fix() {
     assert_eq!(fixed["verdict"], "pass", "{fixed}");
     assert_eq!(fixed["runs"][0]["passed"], 2, "{fixed}");
     let commit = fixed["commit"].as_str().expect("commit").to_owned();
+    // The passing run is the validation the QA todo asked for.
+    assert_eq!(validate(&env)["status"], "done", "{}", validate(&env));
 
     // The seed's other words, and the record on the incident.
     let smoke = env.json(&["execute", "test", "auth-hotfix", "--smoke-only"]);
