@@ -45,6 +45,14 @@ impl App {
                     )));
                 }
                 incident.last_update_at = Some(now);
+                let mut draft = draft;
+                // Stakeholders hear where the fix stands.
+                if let Some(pr) = &incident.pull_request {
+                    draft.actions.push(format!(
+                        "Fix under review: pull request #{} {}",
+                        pr.number, pr.url
+                    ));
+                }
                 let update = compose(incident, todos, draft, actor, now);
                 Ok((Vec::new(), update))
             })

@@ -262,6 +262,14 @@ fn create_pr_rests_on_a_passing_check_opens_one_pull_request_and_keeps_the_token
         status.contains("pull request #1: http://127.0.0.1:"),
         "{status}"
     );
+    // Stakeholders hear where the fix stands.
+    let update = env.json(&["incident", "update", "INC-1", "Fix ready for review."]);
+    assert!(
+        update["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Fix under review: pull request #1 http://127.0.0.1:")),
+        "{update}"
+    );
 
     // A wrong token is the forge's answer, said plainly.
     let mut wrong = env.warroom();
