@@ -128,13 +128,10 @@ impl App {
                 "no test runner found in the project (warroom runs pytest and cargo-nextest)",
             ));
         }
+        let layout = checks::layout(checkout);
         let mut runs = Vec::new();
         for runner in runners {
-            let test_files = match runner {
-                Runner::Pytest => checks::python_test_files(checkout),
-                Runner::Nextest => Vec::new(),
-            };
-            let plan = plan(runner, tier, changed, &test_files);
+            let plan = plan(runner, tier, changed, &layout);
             let dir = results.join(match runner {
                 Runner::Pytest => "pytest",
                 Runner::Nextest => "nextest",

@@ -116,9 +116,51 @@ fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
+/// What selection needs to know of the project at `dir`.
+pub fn layout(dir: &Path) -> select::Layout {
+    select::Layout {
+        test_files: python_test_files(dir),
+        packages: rust_packages(dir),
+    }
+}
+
+/// The project's Rust packages: each `Cargo.toml` with a `[package]`, by
+/// its directory relative to `dir`.
+pub fn rust_packages(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for manifest in files_named(dir, |name| name == "Cargo.toml") {
+        let Ok(text) = std::fs::read_to_string(dir.join(&manifest)) else {
+            continue;
+        };
+        let Ok(table) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        if let Some(name) = table
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+        {
+            let rel = Path::new(&manifest)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            found.push((rel, name.to_owned()));
+        }
+    }
+    found.sort();
+    found
+}
+
 /// The project's Python test files (`test_*.py`, `*_test.py`), relative to
 /// `dir`, skipping hidden directories and virtual environments.
 pub fn python_test_files(dir: &Path) -> Vec<String> {
+    files_named(dir, |name| {
+        name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+    })
+}
+
+/// Files under `dir` whose name passes `wanted`, relative to it.
+fn files_named(dir: &Path, wanted: impl Fn(&str) -> bool) -> Vec<String> {
     let mut found = Vec::new();
     let mut pending = vec![PathBuf::new()];
     while let Some(rel) = pending.pop() {
@@ -138,9 +180,7 @@ pub fn python_test_files(dir: &Path) -> Vec<String> {
                 if !skipped {
                     pending.push(path);
                 }
-            } else if name.ends_with(".py")
-                && (name.starts_with("test_") || name.ends_with("_test.py"))
-            {
+            } else if wanted(&name) {
                 found.push(path.to_string_lossy().into_owned());
             }
         }

@@ -75,9 +75,17 @@ fn is_global(runner: Runner, path: &str) -> bool {
     }
 }
 
+/// What a selection needs to know of the project: its Python test files,
+/// and its Rust packages with the directory each lives in ("" for the root).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub test_files: Vec<String>,
+    pub packages: Vec<(String, String)>,
+}
+
 /// The plan for `runner` at `tier`, given the files changed against the
-/// base and (for pytest) the project's test files.
-pub fn plan(runner: Runner, tier: Tier, changed: &[String], test_files: &[String]) -> Plan {
+/// base and the project's layout.
+pub fn plan(runner: Runner, tier: Tier, changed: &[String], layout: &Layout) -> Plan {
     match tier {
         Tier::Full => Plan {
             selection: Selection::All,
@@ -101,8 +109,8 @@ pub fn plan(runner: Runner, tier: Tier, changed: &[String], test_files: &[String
                 };
             }
             let mut chosen = match runner {
-                Runner::Pytest => pytest_tests(changed, test_files),
-                Runner::Nextest => crates_touched(changed),
+                Runner::Pytest => pytest_tests(changed, &layout.test_files),
+                Runner::Nextest => crates_touched(changed, &layout.packages),
             };
             chosen.push(smoke());
             let ids = chosen
@@ -165,22 +173,24 @@ fn pytest_tests(changed: &[String], test_files: &[String]) -> Vec<Chosen> {
     chosen
 }
 
-/// The crates holding changed files, and every crate that depends on them
-/// (nextest's `rdeps`).
-fn crates_touched(changed: &[String]) -> Vec<Chosen> {
+/// The packages holding changed files (the one whose directory is the
+/// longest prefix of the file's path), and every package that depends on
+/// them (nextest's `rdeps`).
+fn crates_touched(changed: &[String], packages: &[(String, String)]) -> Vec<Chosen> {
     let mut chosen: Vec<Chosen> = Vec::new();
     for path in changed {
-        let Some(krate) = path
-            .strip_prefix("crates/")
-            .and_then(|rest| rest.split('/').next())
-        else {
+        let owner = packages
+            .iter()
+            .filter(|(dir, _)| dir.is_empty() || path.starts_with(&format!("{dir}/")))
+            .max_by_key(|(dir, _)| dir.len());
+        let Some((_, name)) = owner else {
             continue;
         };
-        let id = format!("rdeps({krate})");
+        let id = format!("rdeps({name})");
         if !chosen.iter().any(|c| c.id == id) {
             chosen.push(Chosen {
                 id,
-                reason: format!("{path} is in crate {krate}; its tests and its dependents'"),
+                reason: format!("{path} is in package {name}; its tests and its dependents'"),
             });
         }
     }
@@ -201,11 +211,14 @@ mod tests {
             Runner::Pytest,
             Tier::Fast,
             &s(&["auth/pool.py", "tests/test_login.py"]),
-            &s(&[
-                "tests/test_pool.py",
-                "tests/test_login.py",
-                "tests/test_api.py",
-            ]),
+            &Layout {
+                test_files: s(&[
+                    "tests/test_pool.py",
+                    "tests/test_login.py",
+                    "tests/test_api.py",
+                ]),
+                packages: Vec::new(),
+            },
         );
         assert_eq!(
             p.selection,
@@ -224,11 +237,16 @@ mod tests {
             Runner::Pytest,
             Tier::Fast,
             &s(&["auth/pool.py", "requirements.txt"]),
-            &[],
+            &Layout::default(),
         );
         assert_eq!(p.selection, Selection::All);
         assert!(p.chosen[0].reason.starts_with("requirements.txt changed"));
-        let rust = plan(Runner::Nextest, Tier::Fast, &s(&["Cargo.lock"]), &[]);
+        let rust = plan(
+            Runner::Nextest,
+            Tier::Fast,
+            &s(&["Cargo.lock"]),
+            &Layout::default(),
+        );
         assert_eq!(rust.selection, Selection::All);
     }
 
@@ -237,13 +255,23 @@ mod tests {
         let p = plan(
             Runner::Nextest,
             Tier::Fast,
-            &s(&["crates/auth/src/pool.rs", "crates/auth/src/lib.rs"]),
-            &[],
+            &s(&[
+                "crates/auth/src/pool.rs",
+                "crates/auth/src/lib.rs",
+                "src/main.rs",
+            ]),
+            &Layout {
+                test_files: Vec::new(),
+                packages: vec![
+                    (String::new(), "server".into()),
+                    ("crates/auth".into(), "auth-core".into()),
+                ],
+            },
         );
         assert_eq!(
             p.selection,
             Selection::Some {
-                ids: s(&["rdeps(auth)"]),
+                ids: s(&["rdeps(auth-core)", "rdeps(server)"]),
                 with_smoke: true
             }
         );

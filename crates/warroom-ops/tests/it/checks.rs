@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use warroom_ops::checks::select::{Tier, plan};
+use warroom_ops::checks::select::{Layout, Tier, plan};
 use warroom_ops::checks::{Runner, Selection, TestStatus, Verdict, detect, run};
 
 fn write(dir: &Path, path: &str, text: &str) {
@@ -53,7 +53,10 @@ fn the_fast_tier_catches_a_planted_bug_and_passes_the_fix() {
         Runner::Pytest,
         Tier::Fast,
         &["auth/pool.py".to_owned()],
-        &tests,
+        &Layout {
+            test_files: tests,
+            packages: Vec::new(),
+        },
     );
     let results = tempfile::tempdir().expect("results");
     let caught = run(
