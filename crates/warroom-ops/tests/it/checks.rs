@@ -172,4 +172,17 @@ fn nextest_results_come_from_its_junit_profile() {
     .expect("run");
     assert_eq!(smoke.verdict, Verdict::Pass, "{smoke:?}");
     assert_eq!(smoke.tests.len(), 1);
+
+    // A change to the root package's source selects that package for the fast tier.
+    let layout = warroom_ops::checks::layout(dir.path());
+    assert_eq!(layout.packages, [(String::new(), "pool".to_string())]);
+    let fast = plan(
+        Runner::Nextest,
+        Tier::Fast,
+        &["src/lib.rs".to_string()],
+        &layout,
+    );
+    let r = run(Runner::Nextest, dir.path(), &fast.selection, results.path()).expect("run");
+    assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
+    assert_eq!(r.tests.len(), 2, "{:?}", r.tests);
 }
