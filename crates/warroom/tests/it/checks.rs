@@ -154,3 +154,80 @@ fn quality_check_fast_catches_a_planted_bug_on_the_branch_and_passes_the_fix() {
     ]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+/// The toolchain the suite itself runs on, lent to warroom's hermetic HOME:
+/// rustup's toolchains are read, never written; cargo's own cache stays in
+/// the test's directory.
+fn rust_toolchain(env: &mut TestEnv) {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let rustup = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
+    env.extra.push(("RUSTUP_HOME".into(), rustup));
+    let cargo_home = env.path("cargo-home");
+    env.extra
+        .push(("CARGO_HOME".into(), cargo_home.display().to_string()));
+}
+
+const AUTH_LIB: &str = "pub fn released(free: u32) -> u32 { free + 1 }\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn release_gives_the_connection_back() { assert_eq!(super::released(1), 2); }\n}\n";
+
+#[test]
+fn quality_check_fast_on_a_rust_workspace_runs_the_changed_crate_not_the_others() {
+    let mut env = TestEnv::start();
+    rust_toolchain(&mut env);
+    let project = env.path("project");
+    write(
+        &project,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/auth\", \"crates/billing\"]\nresolver = \"2\"\n",
+    );
+    let manifest = |name: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+    };
+    write(&project, "crates/auth/Cargo.toml", &manifest("auth"));
+    write(&project, "crates/auth/src/lib.rs", AUTH_LIB);
+    write(&project, "crates/billing/Cargo.toml", &manifest("billing"));
+    write(
+        &project,
+        "crates/billing/src/lib.rs",
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn invoices_add_up() { assert_eq!(2 + 2, 4); }\n}\n",
+    );
+    write(&project, ".gitignore", "target/\n");
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "."]);
+    git(&project, &["commit", "-qm", "services"]);
+    env.deploy("auth-hotfix", "2", "default");
+    let agents = env.json(&["agent", "list", "auth-hotfix"]);
+    let workdir = std::path::PathBuf::from(agents[0]["workdir"].as_str().expect("workdir"));
+
+    write(
+        &workdir,
+        "crates/auth/src/lib.rs",
+        &AUTH_LIB.replace("free + 1", "free"),
+    );
+    git(&workdir, &["commit", "-qam", "release early"]);
+    let caught = env.run(&["pm", "quality-check", "auth-hotfix", "--fast"]);
+    assert_eq!(caught.code, 1, "{}{}", caught.stdout, caught.stderr);
+    for line in [
+        "crates/auth/src/lib.rs is in package auth",
+        "release_gives_the_connection_back",
+        "FAIL",
+    ] {
+        assert!(
+            caught.stdout.contains(line),
+            "no {line:?} in:\n{}",
+            caught.stdout
+        );
+    }
+    assert!(
+        !caught.stdout.contains("invoices_add_up"),
+        "{}",
+        caught.stdout
+    );
+
+    let fix = format!("{AUTH_LIB}// released on every path\n");
+    write(&workdir, "crates/auth/src/lib.rs", &fix);
+    git(&workdir, &["commit", "-qam", "release gives it back"]);
+    let fixed = env.json(&["pm", "quality-check", "auth-hotfix", "--fast"]);
+    assert_eq!(fixed["verdict"], "pass", "{fixed}");
+    assert_eq!(fixed["runs"][0]["runner"], "nextest", "{fixed}");
+    assert_eq!(fixed["runs"][0]["passed"], 1, "{fixed}");
+}
