@@ -1,7 +1,8 @@
 //! The seed's quick checks for real: a Python service in a git repository,
 //! a team whose developer works on its own branch, a planted bug caught by
 //! `pm quality-check --fast` naming the test, the fix passing, and the
-//! developer's uncommitted edits neither breaking nor faking the result.
+//! developer's uncommitted edits neither breaking nor faking the result;
+//! then the five seed commands again on a Rust workspace through nextest.
 
 use std::path::Path;
 use std::process::Command;
@@ -167,13 +168,18 @@ fn rust_toolchain(env: &mut TestEnv) {
         .push(("CARGO_HOME".into(), cargo_home.display().to_string()));
 }
 
-const AUTH_LIB: &str = "pub fn released(free: u32) -> u32 { free + 1 }\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn release_gives_the_connection_back() { assert_eq!(super::released(1), 2); }\n}\n";
+const AUTH_LIB: &str = "pub fn released(free: u32) -> u32 { free + 1 }\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn smoke_service_answers() { assert!(super::released(0) > 0); }\n    #[test]\n    fn release_gives_the_connection_back() { assert_eq!(super::released(1), 2); }\n}\n";
 
 #[test]
 fn quality_check_fast_on_a_rust_workspace_runs_the_changed_crate_not_the_others() {
+    let forge = crate::pull_request::FakeForge::start();
     let mut env = TestEnv::start();
     rust_toolchain(&mut env);
+    env.extra.push(("GITHUB_API_URL".into(), forge.url.clone()));
+    env.extra
+        .push(("GITHUB_TOKEN".into(), crate::pull_request::TOKEN.into()));
     let project = env.path("project");
+    write(&project, "warroom.toml", "[forge]\nrepo = \"acme/auth\"\n");
     write(
         &project,
         "Cargo.toml",
@@ -194,6 +200,9 @@ fn quality_check_fast_on_a_rust_workspace_runs_the_changed_crate_not_the_others(
     git(&project, &["init", "-q", "-b", "main"]);
     git(&project, &["add", "."]);
     git(&project, &["commit", "-qm", "services"]);
+    git(env.dir.path(), &["init", "-q", "--bare", "remote.git"]);
+    let remote = env.path("remote.git").display().to_string();
+    git(&project, &["remote", "add", "origin", &remote]);
     env.deploy("auth-hotfix", "2", "default");
     let agents = env.json(&["agent", "list", "auth-hotfix"]);
     let workdir = std::path::PathBuf::from(agents[0]["workdir"].as_str().expect("workdir"));
@@ -229,5 +238,41 @@ fn quality_check_fast_on_a_rust_workspace_runs_the_changed_crate_not_the_others(
     let fixed = env.json(&["pm", "quality-check", "auth-hotfix", "--fast"]);
     assert_eq!(fixed["verdict"], "pass", "{fixed}");
     assert_eq!(fixed["runs"][0]["runner"], "nextest", "{fixed}");
-    assert_eq!(fixed["runs"][0]["passed"], 1, "{fixed}");
+    assert_eq!(fixed["runs"][0]["passed"], 2, "{fixed}");
+
+    // The seed's other words on the same project.
+    let smoke = env.json(&["execute", "test", "auth-hotfix", "--smoke-only"]);
+    assert_eq!(smoke["verdict"], "pass", "{smoke}");
+    assert_eq!(smoke["runs"][0]["passed"], 1, "{smoke}");
+    let critical = env.json(&[
+        "pm",
+        "quality-check",
+        "auth-hotfix",
+        "--fast",
+        "--critical-only",
+    ]);
+    assert_eq!(critical["verdict"], "pass", "{critical}");
+    let branch = agents[0]["branch"].as_str().expect("branch");
+    let opened = env.json(&[
+        "pm",
+        "create-pr",
+        "auth-hotfix",
+        "--branch",
+        branch,
+        "--base",
+        "main",
+        "--emergency",
+        "--skip-full-tests",
+    ]);
+    assert_eq!(opened["opened"], "created", "{opened}");
+    let seen = forge.seen();
+    let (_, _, sent) = seen
+        .iter()
+        .find(|(m, u, _)| m == "POST" && u == "/repos/acme/auth/pulls")
+        .expect("a create request");
+    assert!(
+        sent.contains("fast checks on this commit: pass (2 passed, 0 failed)"),
+        "{sent}"
+    );
+    assert!(sent.contains("crates/auth/src/lib.rs"), "{sent}");
 }

@@ -9,19 +9,19 @@ use std::sync::{Arc, Mutex};
 use crate::checks::{git, write};
 use crate::env::TestEnv;
 
-const TOKEN: &str = "ghp_TestTokenNeverShownAnywhere0123456789";
+pub(crate) const TOKEN: &str = "ghp_TestTokenNeverShownAnywhere0123456789";
 
 /// What the forge was sent: method, URL, body.
 type Seen = Arc<Mutex<Vec<(String, String, String)>>>;
 
-struct FakeForge {
-    url: String,
+pub(crate) struct FakeForge {
+    pub(crate) url: String,
     seen: Seen,
     server: Arc<tiny_http::Server>,
 }
 
 impl FakeForge {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
         let port = server.server_addr().to_ip().expect("ip").port();
         let seen: Seen = Arc::default();
@@ -85,7 +85,7 @@ impl FakeForge {
         }
     }
 
-    fn seen(&self) -> Vec<(String, String, String)> {
+    pub(crate) fn seen(&self) -> Vec<(String, String, String)> {
         self.seen.lock().expect("lock").clone()
     }
 }
