@@ -122,7 +122,8 @@ fn pytest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestR
 }
 
 /// nextest's JUnit comes from a profile; a config file of warroom's own
-/// defines it, so the project's files are not touched.
+/// defines it, so the project's files are not touched. One retry: a test
+/// that fails and then passes is reported flaky, apart from the failures.
 fn nextest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestRun, ChecksError> {
     let config = results_dir.join("nextest.toml");
     let store = std::path::absolute(results_dir.join("nextest"))
@@ -131,7 +132,7 @@ fn nextest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<Test
     std::fs::write(
         &config,
         format!(
-            "[store]\ndir = {store_toml}\n[profile.warroom]\nfail-fast = false\n[profile.warroom.junit]\npath = \"junit.xml\"\n"
+            "[store]\ndir = {store_toml}\n[profile.warroom]\nfail-fast = false\nretries = 1\n[profile.warroom.junit]\npath = \"junit.xml\"\n"
         ),
     )
     .map_err(io(format!("writing {}", config.display())))?;

@@ -186,3 +186,30 @@ fn nextest_results_come_from_its_junit_profile() {
     assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
     assert_eq!(r.tests.len(), 2, "{:?}", r.tests);
 }
+
+#[test]
+fn a_test_that_fails_then_passes_on_retry_is_flaky_not_failed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+    );
+    // The first try leaves a marker and fails; the retry finds it and passes.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn pool_warms_up() {\n        let marker = concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/tried-once\");\n        if std::fs::metadata(marker).is_err() {\n            std::fs::write(marker, \"\").unwrap();\n            panic!(\"cold pool\");\n        }\n    }\n    #[test]\n    fn steady() {}\n}\n",
+    );
+    let results = tempfile::tempdir().expect("results");
+    let r = run(Runner::Nextest, dir.path(), &Selection::All, results.path()).expect("run");
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    let flaky: Vec<_> = r
+        .tests
+        .iter()
+        .filter(|t| t.status == TestStatus::Flaky)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(flaky.len(), 1, "{:?}", r.tests);
+    assert!(flaky[0].contains("pool_warms_up"), "{flaky:?}");
+}
