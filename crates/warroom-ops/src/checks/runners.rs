@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{ChecksError, Selection, TestRun, exists, io, junit, tail, verdict};
+use super::{
+    ChecksError, Selection, TestResult, TestRun, TestStatus, exists, io, junit, tail, verdict,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -65,25 +67,34 @@ pub fn run(
 fn pytest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestRun, ChecksError> {
     let results = results_dir.join("pytest-junit.xml");
     let _ = std::fs::remove_file(&results);
-    let mut cmd = Command::new("python3");
-    cmd.current_dir(dir)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-        .arg(format!("--junitxml={}", results.display()))
-        .args(["-o", "junit_family=xunit1"]);
-    match selection {
-        Selection::All => {}
-        Selection::Smoke => {
-            cmd.args(["-m", "smoke or critical"]);
-        }
-        Selection::Some { ids, with_smoke } => {
-            // pytest takes paths and a marker expression, not their union:
-            // the smoke set is collected by a second run below.
-            cmd.args(ids);
-            if ids.is_empty() && *with_smoke {
+    // pytest's cache lives with the results: it is how the retry finds the
+    // failures (`--last-failed`), and the checkout stays untouched.
+    let cache = results_dir.join("pytest-cache");
+    let command = |junit: &Path| {
+        let mut cmd = Command::new("python3");
+        cmd.current_dir(dir)
+            .args(["-m", "pytest", "-q"])
+            .arg(format!("--junitxml={}", junit.display()))
+            .args(["-o", "junit_family=xunit1"])
+            .arg("-o")
+            .arg(format!("cache_dir={}", cache.display()));
+        match selection {
+            Selection::All => {}
+            Selection::Smoke => {
                 cmd.args(["-m", "smoke or critical"]);
             }
+            Selection::Some { ids, with_smoke } => {
+                // pytest takes paths and a marker expression, not their union:
+                // the smoke set is collected by a second run below.
+                cmd.args(ids);
+                if ids.is_empty() && *with_smoke {
+                    cmd.args(["-m", "smoke or critical"]);
+                }
+            }
         }
-    }
+        cmd
+    };
+    let mut cmd = command(&results);
     let started = Instant::now();
     let out = cmd.output().map_err(io("running python3 -m pytest"))?;
     let mut tests = if results.exists() {
@@ -96,6 +107,9 @@ fn pytest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestR
     let mut broke = !matches!(code, Some(0 | 1 | 5));
     let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
     output.push_str(&String::from_utf8_lossy(&out.stderr));
+    if code == Some(1) {
+        retry_failures(&mut tests, command, results_dir)?;
+    }
     if let Selection::Some {
         ids,
         with_smoke: true,
@@ -119,6 +133,35 @@ fn pytest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestR
         results,
         output_tail: broke.then(|| tail(&output, 20)),
     })
+}
+
+/// One retry of the failures alone: a test that passes on it is flaky,
+/// reported apart; one that fails again stays failed.
+fn retry_failures(
+    tests: &mut [TestResult],
+    command: impl Fn(&Path) -> Command,
+    results_dir: &Path,
+) -> Result<(), ChecksError> {
+    let retried = results_dir.join("pytest-retry-junit.xml");
+    let _ = std::fs::remove_file(&retried);
+    command(&retried)
+        .args(["--last-failed", "--last-failed-no-failures", "none"])
+        .output()
+        .map_err(io("retrying the failures with python3 -m pytest"))?;
+    if !retried.exists() {
+        return Ok(());
+    }
+    for again in junit::parse(&retried)? {
+        if again.status != TestStatus::Passed {
+            continue;
+        }
+        if let Some(first) = tests.iter_mut().find(|t| {
+            t.name == again.name && matches!(t.status, TestStatus::Failed | TestStatus::Error)
+        }) {
+            first.status = TestStatus::Flaky;
+        }
+    }
+    Ok(())
 }
 
 /// nextest's JUnit comes from a profile; a config file of warroom's own

@@ -213,3 +213,31 @@ fn a_test_that_fails_then_passes_on_retry_is_flaky_not_failed() {
     assert_eq!(flaky.len(), 1, "{:?}", r.tests);
     assert!(flaky[0].contains("pool_warms_up"), "{flaky:?}");
 }
+
+#[test]
+fn pytest_retries_the_failures_once_and_calls_the_recovered_flaky() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pytest.ini", "[pytest]\n");
+    write(
+        dir.path(),
+        "tests/test_pool.py",
+        "import pathlib\n\ndef test_pool_warms_up():\n    marker = pathlib.Path(__file__).with_name(\"tried-once\")\n    if not marker.exists():\n        marker.write_text(\"\")\n        assert False, \"cold pool\"\n\ndef test_release_leaks():\n    assert 1 == 2, \"leaked\"\n\ndef test_steady():\n    pass\n",
+    );
+    let results = tempfile::tempdir().expect("results");
+    let r = run(Runner::Pytest, dir.path(), &Selection::All, results.path()).expect("run");
+    assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
+    let with = |status| {
+        r.tests
+            .iter()
+            .filter(|t| t.status == status)
+            .map(|t| t.name.rsplit("::").next().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(with(TestStatus::Flaky), ["test_pool_warms_up"]);
+    assert_eq!(with(TestStatus::Failed), ["test_release_leaks"]);
+    assert_eq!(with(TestStatus::Passed), ["test_steady"]);
+    assert!(
+        !dir.path().join(".pytest_cache").exists(),
+        "the checkout stays clean"
+    );
+}
