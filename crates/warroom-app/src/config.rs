@@ -40,6 +40,19 @@ pub struct ForgeConfig {
     pub reviewers: Vec<String>,
 }
 
+/// `[checks]`: how a hotfix is checked, where the project's files do not
+/// say enough.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// The test runners to use instead of those detected from the project.
+    #[serde(default)]
+    pub runners: Vec<warroom_ops::checks::Runner>,
+    /// Lint, type and security commands run beside the tests.
+    #[serde(default)]
+    pub commands: Vec<warroom_ops::checks::CommandCheck>,
+}
+
 /// What `--domain` implies.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +85,7 @@ struct ConfigSpec {
     default_agent: String,
     delivery: DeliveryConfig,
     forge: ForgeConfig,
+    checks: ChecksConfig,
     channels: Vec<ChannelSpec>,
     roles: BTreeMap<String, RoleSpec>,
     team_types: BTreeMap<String, TeamTypeSpec>,
@@ -87,6 +101,7 @@ pub struct Config {
     pub default_agent: String,
     pub delivery: DeliveryConfig,
     pub forge: ForgeConfig,
+    pub checks: ChecksConfig,
     pub catalogue: Catalogue,
     pub agents: BTreeMap<String, AgentProfile>,
     pub channels: Vec<ChannelSpec>,
@@ -134,6 +149,7 @@ impl Config {
             default_agent: spec.default_agent,
             delivery: spec.delivery,
             forge: spec.forge,
+            checks: spec.checks,
             catalogue,
             agents,
             channels: spec.channels,

@@ -47,6 +47,16 @@ pub struct RunView {
     pub output_tail: Option<String>,
 }
 
+/// A lint, type or security command the project named in `[checks]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandView {
+    pub name: String,
+    pub verdict: Verdict,
+    pub duration_ms: i64,
+    /// Its last lines when it did not pass.
+    pub output_tail: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckView {
     pub team: String,
@@ -57,6 +67,8 @@ pub struct CheckView {
     pub tier: Tier,
     pub changed_files: usize,
     pub runs: Vec<RunView>,
+    /// The project's own checks; not run by the smoke tier.
+    pub commands: Vec<CommandView>,
     pub verdict: Verdict,
 }
 
@@ -98,9 +110,14 @@ impl App {
         }
         self.git.checkout_detached(&project, &checkout, &commit)?;
         let ran = self.run_checks(&checkout, &dir.join(&short), options.tier, &changed);
+        let commands = if ran.is_ok() && options.tier != Tier::Smoke {
+            self.run_commands(&checkout)
+        } else {
+            Vec::new()
+        };
         let _ = self.git.remove(&project, &checkout, true);
         let runs = ran?;
-        let verdict = overall(&runs);
+        let verdict = overall(&runs, &commands);
         let view = CheckView {
             team: team.name.clone(),
             branch,
@@ -109,6 +126,7 @@ impl App {
             tier: options.tier,
             changed_files: changed.len(),
             runs,
+            commands,
             verdict,
         };
         self.record_check(&team, &view)?;
@@ -122,11 +140,15 @@ impl App {
         tier: Tier,
         changed: &[String],
     ) -> Result<Vec<RunView>, AppError> {
-        let runners = checks::detect(checkout);
+        let runners = match &self.config.checks.runners {
+            chosen if chosen.is_empty() => checks::detect(checkout),
+            chosen => chosen.clone(),
+        };
         if runners.is_empty() {
             return Err(AppError::bad_input(
                 "no test runner found in the project (warroom runs pytest and cargo-nextest)",
-            ));
+            )
+            .hint("name one in warroom.toml: [checks] runners = [\"pytest\"]"));
         }
         let layout = checks::layout(checkout);
         let mut runs = Vec::new();
@@ -170,6 +192,25 @@ impl App {
             });
         }
         Ok(runs)
+    }
+
+    fn run_commands(&self, checkout: &std::path::Path) -> Vec<CommandView> {
+        self.config
+            .checks
+            .commands
+            .iter()
+            .map(|check| {
+                let run = checks::run_command(check, checkout);
+                CommandView {
+                    name: check.name.clone(),
+                    verdict: run.verdict,
+                    duration_ms: i64::try_from(run.duration.as_millis()).unwrap_or(i64::MAX),
+                    output_tail: run
+                        .output_tail
+                        .map(|t| warroom_model::redact::redact(&t).text),
+                }
+            })
+            .collect()
     }
 
     /// The branch of the agent named, else of the team's implementing agent
@@ -243,11 +284,17 @@ impl App {
     }
 }
 
-/// A check passes only when every runner passed; nothing run is a failure.
-fn overall(runs: &[RunView]) -> Verdict {
-    if runs.iter().any(|r| r.verdict == Verdict::Fail) {
+/// A check passes only when every runner and command passed; no tests run
+/// is a failure whatever the commands said.
+fn overall(runs: &[RunView], commands: &[CommandView]) -> Verdict {
+    let verdicts = || {
+        runs.iter()
+            .map(|r| r.verdict)
+            .chain(commands.iter().map(|c| c.verdict))
+    };
+    if verdicts().any(|v| v == Verdict::Fail) {
         Verdict::Fail
-    } else if runs.iter().any(|r| r.verdict == Verdict::Error) {
+    } else if verdicts().any(|v| v == Verdict::Error) {
         Verdict::Error
     } else if runs.iter().all(|r| r.verdict == Verdict::NoTests) {
         Verdict::NoTests

@@ -3,6 +3,7 @@
 //! JUnit profile). What to run is chosen in `select`; verdicts come from
 //! `junit`, never from the human output.
 
+mod commands;
 pub mod junit;
 mod runners;
 pub mod select;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use commands::{CommandCheck, CommandRun, run_command};
 pub use junit::{TestResult, TestStatus};
 pub use runners::{Runner, detect, run};
 

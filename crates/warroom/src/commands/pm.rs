@@ -190,10 +190,21 @@ fn print_check(view: &CheckView) {
         }
         println!("{}", fit(&format!("  results: {}", run.results), WIDTH));
     }
+    for command in &view.commands {
+        println!(
+            "  check {}: {} in {:.1} s",
+            command.name,
+            command.verdict,
+            command.duration_ms as f64 / 1000.0
+        );
+        for line in command.output_tail.iter().flat_map(|t| t.lines()) {
+            println!("{}", fit(&format!("    {line}"), WIDTH));
+        }
+    }
     let verdict = match view.verdict {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
-        Verdict::Error => "ERROR: a runner broke",
+        Verdict::Error => "ERROR: a runner or check broke",
         Verdict::NoTests => "FAIL: no tests ran",
     };
     println!("{verdict}");

@@ -276,3 +276,103 @@ fn quality_check_fast_on_a_rust_workspace_runs_the_changed_crate_not_the_others(
     );
     assert!(sent.contains("crates/auth/src/lib.rs"), "{sent}");
 }
+
+#[test]
+fn checks_named_in_warroom_toml_run_beside_the_tests_and_can_fail_the_check() {
+    let env = TestEnv::start();
+    let project = env.path("project");
+    // A Python project that also carries a Cargo.toml (say, for a native
+    // module it does not build here): the runners are named, not guessed.
+    write(
+        &project,
+        "Cargo.toml",
+        "[package]\nname = \"native\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        &project,
+        "warroom.toml",
+        "[checks]\nrunners = [\"pytest\"]\ncommands = [\n  { name = \"compile\", run = [\"python3\", \"-m\", \"compileall\", \"-q\", \"auth\"] },\n]\n",
+    );
+    write(&project, "auth/__init__.py", "");
+    write(&project, "auth/pool.py", POOL);
+    write(
+        &project,
+        "auth/retry.py",
+        "def backoff(n):\n    return 2 ** n\n",
+    );
+    write(
+        &project,
+        "tests/test_pool.py",
+        "from auth.pool import Pool\n\ndef test_release():\n    p = Pool()\n    p.take()\n    p.release()\n    assert p.free == 2\n",
+    );
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "."]);
+    git(&project, &["commit", "-qm", "auth service"]);
+    env.deploy("auth-hotfix", "2", "default");
+    let agents = env.json(&["agent", "list", "auth-hotfix"]);
+    let workdir = std::path::PathBuf::from(agents[0]["workdir"].as_str().expect("workdir"));
+
+    // A syntax error in a module no test imports: the tests pass, the
+    // project's own check does not.
+    write(
+        &workdir,
+        "auth/retry.py",
+        "def backoff(n):\n    return 2 ** n +\n",
+    );
+    git(&workdir, &["commit", "-qam", "tune the backoff"]);
+    let broken = env.run(&["pm", "quality-check", "auth-hotfix"]);
+    assert_eq!(broken.code, 1, "{}{}", broken.stdout, broken.stderr);
+    for line in [
+        "check compile: fail",
+        "retry.py",
+        "1 passed, 0 failed",
+        "FAIL",
+    ] {
+        assert!(
+            broken.stdout.contains(line),
+            "no {line:?} in:\n{}",
+            broken.stdout
+        );
+    }
+    assert!(!broken.stdout.contains("Nextest"), "{}", broken.stdout);
+    // The smoke tier runs the smoke set alone.
+    let smoke = env.json_code(&["execute", "test", "auth-hotfix", "--smoke-only"], 1);
+    assert_eq!(smoke["commands"], serde_json::json!([]), "{smoke}");
+
+    write(
+        &workdir,
+        "auth/retry.py",
+        "def backoff(n):\n    return 2 ** n + 1\n",
+    );
+    git(&workdir, &["commit", "-qam", "tune the backoff, parsed"]);
+    let fixed = env.json(&["pm", "quality-check", "auth-hotfix"]);
+    assert_eq!(fixed["verdict"], "pass", "{fixed}");
+    assert_eq!(fixed["commands"][0]["name"], "compile", "{fixed}");
+    assert_eq!(fixed["commands"][0]["verdict"], "pass", "{fixed}");
+    assert_eq!(fixed["runs"].as_array().map(Vec::len), Some(1), "{fixed}");
+}
+
+#[test]
+fn a_named_check_whose_program_is_missing_is_an_error_not_a_pass() {
+    let env = TestEnv::start();
+    let project = env.path("project");
+    write(
+        &project,
+        "warroom.toml",
+        "[checks]\ncommands = [{ name = \"audit\", run = [\"no-such-auditor-xyz\", \"--strict\"] }]\n",
+    );
+    write(&project, "pytest.ini", "[pytest]\n");
+    write(&project, "tests/test_ok.py", "def test_ok():\n    pass\n");
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "."]);
+    git(&project, &["commit", "-qm", "service"]);
+    env.deploy("auth-hotfix", "2", "default");
+    let out = env.run(&["pm", "quality-check", "auth-hotfix"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("check audit: error")
+            && out.stdout.contains("no-such-auditor-xyz could not start"),
+        "{}",
+        out.stdout
+    );
+}
