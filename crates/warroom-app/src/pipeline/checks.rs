@@ -86,6 +86,7 @@ impl App {
         options: &CheckOptions<'_>,
     ) -> Result<CheckView, AppError> {
         let team = self.any_team(team)?;
+        self.agent_acting_on(&team, "run checks")?;
         let project = std::path::PathBuf::from(&team.project_dir);
         let branch = match options.branch {
             Some(b) => b.to_owned(),

@@ -1,5 +1,6 @@
 //! Carrying a fix to production: the quick checks on the hotfix branch
-//! (and, in later work, the pull request and the rollout).
+//! and its pull request (the rollout is later work).
 
+mod acting;
 pub(crate) mod checks;
 pub(crate) mod pull_request;

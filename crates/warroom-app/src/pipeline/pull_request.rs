@@ -56,6 +56,15 @@ impl App {
         options: &PullRequestOptions<'_>,
     ) -> Result<PullRequestView, AppError> {
         let team = self.any_team(team)?;
+        let agent = self.agent_acting_on(&team, "open pull requests")?;
+        if let (Some(agent), Some(_)) = (&agent, options.force) {
+            return Err(AppError::bad_input(format!(
+                "agent {} may not force a pull request past its checks",
+                agent.id
+            ))
+            .hint("run the checks: warroom pm quality-check --fast")
+            .hint("or ask the incident commander to decide on --force"));
+        }
         let project = std::path::PathBuf::from(&team.project_dir);
         let branch = match options.branch {
             Some(b) => b.to_owned(),

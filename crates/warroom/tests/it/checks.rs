@@ -376,3 +376,45 @@ fn a_named_check_whose_program_is_missing_is_an_error_not_a_pass() {
         out.stdout
     );
 }
+
+#[test]
+fn an_agent_checks_its_own_team_only_and_cannot_force_a_pull_request() {
+    let env = TestEnv::start();
+    let project = env.path("project");
+    write(&project, "pytest.ini", "[pytest]\n");
+    write(&project, "tests/test_ok.py", "def test_ok():\n    pass\n");
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "."]);
+    git(&project, &["commit", "-qm", "service"]);
+    env.deploy("auth-hotfix", "2", "default");
+    env.deploy("billing-fix", "2", "default");
+    let agents = env.json(&["agent", "list", "auth-hotfix"]);
+    let id = agents[1]["id"].as_str().expect("id").to_owned();
+    let as_agent = |args: &[&str]| {
+        let out = env
+            .warroom()
+            .env("WARROOM_AGENT_ID", &id)
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = as_agent(&["pm", "quality-check", "auth-hotfix"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (code, _, stderr) = as_agent(&["pm", "quality-check", "billing-fix"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("only for its own team"), "{stderr}");
+    let (code, _, stderr) = as_agent(&[
+        "pm",
+        "create-pr",
+        "auth-hotfix",
+        "--force",
+        "no time for checks",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("may not force"), "{stderr}");
+}
