@@ -119,6 +119,8 @@ pub struct App {
     pub(crate) tmux: Server,
     /// git, for the agents' worktrees.
     pub(crate) git: Box<dyn Worktrees>,
+    /// Where pull requests are opened.
+    pub(crate) forge: Box<dyn warroom_ops::PullRequests>,
     /// What sends notifications; `None` builds the real one when needed
     /// (an HTTP client costs a moment to build, and most commands send
     /// nothing).
@@ -141,6 +143,7 @@ impl App {
             store: StorePool::new(store),
             tmux,
             git: Box::new(Git::default()),
+            forge: Box::new(warroom_ops::GitHubApi::default()),
             notifier: None,
             config,
             clock: options.clock,

@@ -15,6 +15,8 @@ use crate::{App, AppOptions, Clock};
 pub(crate) struct FakeGit {
     pub uncommitted: Vec<String>,
     pub removed: Mutex<Vec<PathBuf>>,
+    /// Branches pushed, shared with the test after the App owns the fake.
+    pub pushed: std::sync::Arc<Mutex<Vec<String>>>,
 }
 
 impl Worktrees for FakeGit {
@@ -68,7 +70,11 @@ impl Worktrees for FakeGit {
     fn remote_url(&self, _project: &Path, _remote: &str) -> Result<String, GitError> {
         Ok("git@github.com:acme/auth.git".into())
     }
-    fn push(&self, _project: &Path, _remote: &str, _branch: &str) -> Result<(), GitError> {
+    fn push(&self, _project: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
+        self.pushed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(format!("{remote} {branch}"));
         Ok(())
     }
 }
@@ -125,6 +131,68 @@ impl warroom_ops::Notify for FakeNotify {
             attempts: 1,
             result: Ok(()),
         }
+    }
+}
+
+/// A forge as a test scripts it: whether a token is at hand, and every
+/// call it was asked, in order. It knows one pull request, #7, once opened.
+#[derive(Default)]
+pub(crate) struct FakeForge {
+    pub no_token: bool,
+    pub calls: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl warroom_ops::PullRequests for FakeForge {
+    fn ready(&self) -> Result<(), warroom_ops::ForgeError> {
+        if self.no_token {
+            Err(warroom_ops::ForgeError::NoToken)
+        } else {
+            Ok(())
+        }
+    }
+    fn open(
+        &self,
+        target: &warroom_ops::ForgeTarget,
+        draft: &warroom_ops::PullRequestDraft,
+    ) -> Result<(warroom_ops::PullRequest, warroom_ops::Opened), warroom_ops::ForgeError> {
+        let mut calls = self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let opened = if calls.iter().any(|c| c.starts_with("open")) {
+            warroom_ops::Opened::Updated
+        } else {
+            warroom_ops::Opened::Created
+        };
+        calls.push(format!(
+            "open {} {} <- {}",
+            target.repo, draft.base, draft.head
+        ));
+        Ok((
+            warroom_ops::PullRequest {
+                number: 7,
+                html_url: format!("https://forge.test/{}/pull/7", target.repo),
+            },
+            opened,
+        ))
+    }
+    fn expedite(
+        &self,
+        _target: &warroom_ops::ForgeTarget,
+        pr: &warroom_ops::PullRequest,
+        labels: &[String],
+        reviewers: &[String],
+    ) -> Result<(), warroom_ops::ForgeError> {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(format!(
+                "expedite #{} labels {} reviewers {}",
+                pr.number,
+                labels.join(","),
+                reviewers.join(",")
+            ));
+        Ok(())
     }
 }
 

@@ -37,6 +37,88 @@ pub enum ForgeError {
     },
     #[error("{what}: {message}")]
     Http { what: String, message: String },
+    #[error("no token for the forge: set GITHUB_TOKEN or GH_TOKEN, or log in with gh")]
+    NoToken,
+}
+
+/// Where pull requests are opened: the API root and the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgeTarget {
+    pub api_url: String,
+    /// `owner/name`.
+    pub repo: String,
+}
+
+/// The pull-request side of a forge. The app's rules (refused without a
+/// check, one pull request, what is recorded) are tested against a fake of
+/// it; [`GitHubApi`] is tested for real against a server on 127.0.0.1.
+/// The token stays inside the implementation: the app never holds it.
+pub trait PullRequests: Send + Sync {
+    /// Whether a pull request could be opened at all (a token is at hand),
+    /// asked before anything is pushed.
+    fn ready(&self) -> Result<(), ForgeError>;
+    /// Opens the pull request for `draft.head`, or updates the open one.
+    fn open(
+        &self,
+        target: &ForgeTarget,
+        draft: &PullRequestDraft,
+    ) -> Result<(PullRequest, Opened), ForgeError>;
+    /// Labels the pull request and asks the reviewers.
+    fn expedite(
+        &self,
+        target: &ForgeTarget,
+        pr: &PullRequest,
+        labels: &[String],
+        reviewers: &[String],
+    ) -> Result<(), ForgeError>;
+}
+
+/// The GitHub REST API, with the person's own token (looked up once).
+#[derive(Default)]
+pub struct GitHubApi {
+    token: std::sync::OnceLock<Option<String>>,
+}
+
+impl GitHubApi {
+    fn client(&self, target: &ForgeTarget) -> Result<Forge, ForgeError> {
+        let token = self
+            .token
+            .get_or_init(token_from_environment)
+            .clone()
+            .ok_or(ForgeError::NoToken)?;
+        Forge::new(ForgeAccess {
+            api_url: target.api_url.clone(),
+            repo: target.repo.clone(),
+            token,
+        })
+    }
+}
+
+impl PullRequests for GitHubApi {
+    fn ready(&self) -> Result<(), ForgeError> {
+        match self.token.get_or_init(token_from_environment) {
+            Some(_) => Ok(()),
+            None => Err(ForgeError::NoToken),
+        }
+    }
+
+    fn open(
+        &self,
+        target: &ForgeTarget,
+        draft: &PullRequestDraft,
+    ) -> Result<(PullRequest, Opened), ForgeError> {
+        self.client(target)?.open(draft)
+    }
+
+    fn expedite(
+        &self,
+        target: &ForgeTarget,
+        pr: &PullRequest,
+        labels: &[String],
+        reviewers: &[String],
+    ) -> Result<(), ForgeError> {
+        self.client(target)?.expedite(pr, labels, reviewers)
+    }
 }
 
 /// A pull request as the forge knows it.

@@ -6,9 +6,7 @@
 use serde::Serialize;
 use warroom_model::redact::redact;
 use warroom_model::{EventKind, Incident, IncidentEvent, Milestone};
-use warroom_ops::{
-    Forge, ForgeAccess, Opened, PullRequestDraft, repo_from_remote, token_from_environment,
-};
+use warroom_ops::{ForgeTarget, Opened, PullRequestDraft, repo_from_remote};
 use warroom_store::TeamRecord;
 
 use crate::{App, AppError};
@@ -111,11 +109,9 @@ impl App {
                 })?
             }
         };
-        let token = token_from_environment().ok_or_else(|| {
-            AppError::failed(
-                "no token for the forge: set GITHUB_TOKEN or GH_TOKEN, or log in with gh",
-            )
-        })?;
+        self.forge
+            .ready()
+            .map_err(|e| AppError::failed(e.to_string()))?;
         let api_url = std::env::var("GITHUB_API_URL")
             .ok()
             .filter(|u| !u.is_empty())
@@ -139,18 +135,14 @@ impl App {
             base: options.base.to_owned(),
         };
         self.git.push(&project, &forge.remote, &branch)?;
-        let client = Forge::new(ForgeAccess {
-            api_url,
-            repo,
-            token,
-        })
-        .map_err(|e| AppError::failed(e.to_string()))?;
-        let (pr, opened) = client
-            .open(&draft)
+        let target = ForgeTarget { api_url, repo };
+        let (pr, opened) = self
+            .forge
+            .open(&target, &draft)
             .map_err(|e| AppError::failed(e.to_string()))?;
         if options.emergency {
-            client
-                .expedite(&pr, &forge.labels, &forge.reviewers)
+            self.forge
+                .expedite(&target, &pr, &forge.labels, &forge.reviewers)
                 .map_err(|e| AppError::failed(e.to_string()))?;
         }
         let event = IncidentEvent::PullRequestOpened {
@@ -292,4 +284,100 @@ fn body(
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{FakeForge, FakeGit, app, team};
+
+    fn options(force: Option<&str>) -> PullRequestOptions<'_> {
+        PullRequestOptions {
+            branch: None,
+            agent: None,
+            base: "main",
+            emergency: true,
+            skip_full_tests: true,
+            force,
+        }
+    }
+
+    #[test]
+    fn without_a_passing_check_nothing_is_pushed_or_sent() {
+        let git = FakeGit::default();
+        let pushed = std::sync::Arc::clone(&git.pushed);
+        let mut t = app(git);
+        let forge = FakeForge::default();
+        let calls = std::sync::Arc::clone(&forge.calls);
+        t.app.forge = Box::new(forge);
+        team(&t, "auth-hotfix", &["developer", "qa"]);
+        let err = t
+            .app
+            .create_pr("auth-hotfix", &options(None))
+            .expect_err("refused");
+        assert_eq!(err.kind(), crate::error::ErrorKind::BadInput, "{err}");
+        assert!(err.to_string().contains("no passing --fast check"), "{err}");
+        assert!(pushed.lock().expect("lock").is_empty());
+        assert!(calls.lock().expect("lock").is_empty());
+    }
+
+    #[test]
+    fn without_a_token_nothing_is_pushed() {
+        let git = FakeGit::default();
+        let pushed = std::sync::Arc::clone(&git.pushed);
+        let mut t = app(git);
+        t.app.forge = Box::new(FakeForge {
+            no_token: true,
+            ..FakeForge::default()
+        });
+        team(&t, "auth-hotfix", &["developer"]);
+        let err = t
+            .app
+            .create_pr("auth-hotfix", &options(Some("customers are down")))
+            .expect_err("no token");
+        assert!(err.to_string().contains("no token for the forge"), "{err}");
+        assert!(pushed.lock().expect("lock").is_empty());
+    }
+
+    #[test]
+    fn a_forced_pull_request_is_opened_once_expedited_and_its_reason_kept_clean() {
+        let git = FakeGit::default();
+        let pushed = std::sync::Arc::clone(&git.pushed);
+        let mut t = app(git);
+        let forge = FakeForge::default();
+        let calls = std::sync::Arc::clone(&forge.calls);
+        t.app.forge = Box::new(forge);
+        team(&t, "auth-hotfix", &["developer", "qa"]);
+        let reason = "customers are down; the canary used ghp_ForcedReasonSecret0123456789abcdef";
+        let first = t
+            .app
+            .create_pr("auth-hotfix", &options(Some(reason)))
+            .expect("opened");
+        assert_eq!(first.opened, Opened::Created);
+        assert_eq!(first.number, 7);
+        let kept = first.forced.as_deref().expect("the reason is kept");
+        assert!(kept.starts_with("customers are down"), "{kept}");
+        assert!(!kept.contains("ghp_ForcedReasonSecret"), "{kept}");
+        let again = t
+            .app
+            .create_pr("auth-hotfix", &options(Some("still down")))
+            .expect("updated");
+        assert_eq!(again.opened, Opened::Updated);
+        assert_eq!(
+            *calls.lock().expect("lock"),
+            [
+                "open acme/auth main <- hotfix/auth-hotfix/developer",
+                "expedite #7 labels emergency,hotfix reviewers ",
+                "open acme/auth main <- hotfix/auth-hotfix/developer",
+                "expedite #7 labels emergency,hotfix reviewers ",
+            ]
+        );
+        assert_eq!(
+            *pushed.lock().expect("lock"),
+            [
+                "origin hotfix/auth-hotfix/developer",
+                "origin hotfix/auth-hotfix/developer"
+            ]
+        );
+    }
 }
