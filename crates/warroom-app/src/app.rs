@@ -121,6 +121,8 @@ pub struct App {
     pub(crate) git: Box<dyn Worktrees>,
     /// Where pull requests are opened.
     pub(crate) forge: Box<dyn warroom_ops::PullRequests>,
+    /// The project's test runners and commands.
+    pub(crate) runners: Box<dyn warroom_ops::checks::TestRunners>,
     /// What sends notifications; `None` builds the real one when needed
     /// (an HTTP client costs a moment to build, and most commands send
     /// nothing).
@@ -144,6 +146,7 @@ impl App {
             tmux,
             git: Box::new(Git::default()),
             forge: Box::new(warroom_ops::GitHubApi::default()),
+            runners: Box::new(warroom_ops::checks::ProjectRunners),
             notifier: None,
             config,
             clock: options.clock,

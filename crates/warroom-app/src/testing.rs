@@ -196,6 +196,69 @@ impl warroom_ops::PullRequests for FakeForge {
     }
 }
 
+/// Test runners as a test scripts them: the runners "detected", the tests
+/// every run reports, the verdict of every project command, and each call.
+pub(crate) struct FakeRunners {
+    pub detected: Vec<warroom_ops::checks::Runner>,
+    pub tests: Vec<warroom_ops::checks::TestResult>,
+    pub command_verdict: warroom_ops::checks::Verdict,
+    pub calls: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl warroom_ops::checks::TestRunners for FakeRunners {
+    fn detect(&self, _dir: &Path) -> Vec<warroom_ops::checks::Runner> {
+        self.detected.clone()
+    }
+    fn layout(&self, _dir: &Path) -> warroom_ops::checks::select::Layout {
+        warroom_ops::checks::select::Layout::default()
+    }
+    fn run(
+        &self,
+        runner: warroom_ops::checks::Runner,
+        _dir: &Path,
+        selection: &warroom_ops::checks::Selection,
+        results: &Path,
+    ) -> Result<warroom_ops::checks::TestRun, warroom_ops::checks::ChecksError> {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(format!("{runner:?} {selection:?}"));
+        let failed = self.tests.iter().any(|t| {
+            matches!(
+                t.status,
+                warroom_ops::checks::TestStatus::Failed | warroom_ops::checks::TestStatus::Error
+            )
+        });
+        Ok(warroom_ops::checks::TestRun {
+            runner,
+            verdict: if failed {
+                warroom_ops::checks::Verdict::Fail
+            } else {
+                warroom_ops::checks::Verdict::Pass
+            },
+            tests: self.tests.clone(),
+            duration: std::time::Duration::from_millis(5),
+            results: results.join("junit.xml"),
+            output_tail: None,
+        })
+    }
+    fn run_command(
+        &self,
+        check: &warroom_ops::checks::CommandCheck,
+        _dir: &Path,
+    ) -> warroom_ops::checks::CommandRun {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(format!("command {}", check.name));
+        warroom_ops::checks::CommandRun {
+            verdict: self.command_verdict,
+            duration: std::time::Duration::from_millis(1),
+            output_tail: Some("auth/retry.py:2: invalid syntax".into()),
+        }
+    }
+}
+
 /// A team of `roles` in the store (window 0 first), each agent in a
 /// worktree directory that exists.
 pub(crate) fn team(t: &TestApp, name: &str, roles: &[&str]) -> (TeamRecord, Vec<AgentRecord>) {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use warroom_model::IncidentEvent;
 use warroom_ops::checks::select::{Chosen, Tier, plan};
-use warroom_ops::checks::{self, Runner, TestStatus, Verdict};
+use warroom_ops::checks::{Runner, TestStatus, Verdict};
 use warroom_store::{AgentRecord, TeamRecord};
 
 use crate::{App, AppError};
@@ -142,7 +142,7 @@ impl App {
         changed: &[String],
     ) -> Result<Vec<RunView>, AppError> {
         let runners = match &self.config.checks.runners {
-            chosen if chosen.is_empty() => checks::detect(checkout),
+            chosen if chosen.is_empty() => self.runners.detect(checkout),
             chosen => chosen.clone(),
         };
         if runners.is_empty() {
@@ -151,7 +151,7 @@ impl App {
             )
             .hint("name one in warroom.toml: [checks] runners = [\"pytest\"]"));
         }
-        let layout = checks::layout(checkout);
+        let layout = self.runners.layout(checkout);
         let mut runs = Vec::new();
         for runner in runners {
             let plan = plan(runner, tier, changed, &layout);
@@ -159,7 +159,9 @@ impl App {
                 Runner::Pytest => "pytest",
                 Runner::Nextest => "nextest",
             });
-            let run = checks::run(runner, checkout, &plan.selection, &dir)
+            let run = self
+                .runners
+                .run(runner, checkout, &plan.selection, &dir)
                 .map_err(|e| AppError::failed(e.to_string()))?;
             runs.push(RunView {
                 runner,
@@ -201,7 +203,7 @@ impl App {
             .commands
             .iter()
             .map(|check| {
-                let run = checks::run_command(check, checkout);
+                let run = self.runners.run_command(check, checkout);
                 CommandView {
                     name: check.name.clone(),
                     verdict: run.verdict,
@@ -301,5 +303,116 @@ fn overall(runs: &[RunView], commands: &[CommandView]) -> Verdict {
         Verdict::NoTests
     } else {
         Verdict::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use warroom_ops::checks::{Runner, TestResult, TestStatus, Verdict};
+
+    use super::*;
+    use crate::testing::{FakeGit, FakeRunners, TestApp, app_in, team};
+
+    const CONFIG: &str = "[checks]\nrunners = [\"pytest\"]\ncommands = [{ name = \"lint\", run = [\"ruff\", \"check\"] }]\n";
+
+    fn test_app(runners: FakeRunners) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("warroom.toml"), CONFIG).expect("config");
+        let mut app = app_in(dir.path(), 1_795_312_800_000, FakeGit::default());
+        app.runners = Box::new(runners);
+        TestApp { app, dir }
+    }
+
+    fn passed(name: &str) -> TestResult {
+        TestResult {
+            name: name.into(),
+            status: TestStatus::Passed,
+            message: None,
+        }
+    }
+
+    fn options(tier: Tier) -> CheckOptions<'static> {
+        CheckOptions {
+            tier,
+            branch: None,
+            agent: None,
+            base: "main",
+        }
+    }
+
+    #[test]
+    fn named_runners_replace_detection_and_commands_run_beside_the_tests() {
+        let runners = FakeRunners {
+            detected: vec![Runner::Nextest],
+            tests: vec![passed("tests/test_pool.py::test_release")],
+            command_verdict: Verdict::Fail,
+            calls: std::sync::Arc::default(),
+        };
+        let calls = std::sync::Arc::clone(&runners.calls);
+        let t = test_app(runners);
+        team(&t, "auth-hotfix", &["developer"]);
+        let view = t
+            .app
+            .quality_check("auth-hotfix", &options(Tier::Fast))
+            .expect("checked");
+        assert_eq!(view.branch, "hotfix/auth-hotfix/developer");
+        assert_eq!(view.runs.len(), 1);
+        assert_eq!(view.runs[0].runner, Runner::Pytest);
+        assert_eq!(view.runs[0].verdict, Verdict::Pass);
+        // The tests pass, the project's lint does not: the check fails.
+        assert_eq!(view.commands[0].verdict, Verdict::Fail);
+        assert_eq!(view.verdict, Verdict::Fail);
+        let calls = calls.lock().expect("lock").clone();
+        assert!(calls[0].starts_with("Pytest "), "{calls:?}");
+        assert_eq!(calls[1], "command lint");
+    }
+
+    #[test]
+    fn the_smoke_tier_runs_no_project_commands() {
+        let runners = FakeRunners {
+            detected: Vec::new(),
+            tests: vec![passed("tests/test_api.py::test_smoke")],
+            command_verdict: Verdict::Fail,
+            calls: std::sync::Arc::default(),
+        };
+        let calls = std::sync::Arc::clone(&runners.calls);
+        let t = test_app(runners);
+        team(&t, "auth-hotfix", &["developer"]);
+        let view = t
+            .app
+            .quality_check("auth-hotfix", &options(Tier::Smoke))
+            .expect("checked");
+        assert_eq!(view.verdict, Verdict::Pass);
+        assert!(view.commands.is_empty());
+        assert_eq!(*calls.lock().expect("lock"), ["Pytest Smoke"]);
+    }
+
+    #[test]
+    fn a_failing_tests_message_is_redacted_before_it_is_shown() {
+        let runners = FakeRunners {
+            detected: Vec::new(),
+            tests: vec![TestResult {
+                name: "tests/test_pool.py::test_login".into(),
+                status: TestStatus::Failed,
+                message: Some(
+                    "AssertionError: login with password=hunter2-Secret-Value failed".into(),
+                ),
+            }],
+            command_verdict: Verdict::Pass,
+            calls: std::sync::Arc::default(),
+        };
+        let t = test_app(runners);
+        team(&t, "auth-hotfix", &["developer"]);
+        let view = t
+            .app
+            .quality_check("auth-hotfix", &options(Tier::Full))
+            .expect("checked");
+        assert_eq!(view.verdict, Verdict::Fail);
+        let message = view.runs[0].failed[0].message.as_deref().expect("message");
+        assert!(
+            message.starts_with("AssertionError: login with"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2-Secret-Value"), "{message}");
     }
 }

@@ -5,6 +5,7 @@
 
 mod commands;
 pub mod junit;
+mod project;
 mod runners;
 pub mod select;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 pub use commands::{CommandCheck, CommandRun, run_command};
 pub use junit::{TestResult, TestStatus};
+pub use project::{ProjectRunners, TestRunners};
 pub use runners::{Runner, detect, run};
 
 #[derive(Debug, thiserror::Error)]
