@@ -146,7 +146,10 @@ impl App {
             tmux,
             git: Box::new(Git::default()),
             forge: Box::new(warroom_ops::GitHubApi::default()),
-            runners: Box::new(warroom_ops::checks::ProjectRunners),
+            runners: Box::new(warroom_ops::checks::ProjectRunners {
+                smoke: warroom_ops::checks::SmokeSet::new(&config.checks.smoke)
+                    .map_err(|e| AppError::Config(e.to_string()))?,
+            }),
             notifier: None,
             config,
             clock: options.clock,

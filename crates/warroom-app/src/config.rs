@@ -51,6 +51,10 @@ pub struct ChecksConfig {
     /// Lint, type and security commands run beside the tests.
     #[serde(default)]
     pub commands: Vec<warroom_ops::checks::CommandCheck>,
+    /// Globs that add to the smoke set: test files (pytest), test names
+    /// (nextest).
+    #[serde(default)]
+    pub smoke: Vec<String>,
 }
 
 /// What `--domain` implies.
@@ -159,6 +163,8 @@ impl Config {
             supervision: spec.supervision,
             sources,
         };
+        warroom_ops::checks::SmokeSet::new(&config.checks.smoke)
+            .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&config.sources))))?;
         config.profile(&config.default_agent)?;
         config
             .check_incident_settings()

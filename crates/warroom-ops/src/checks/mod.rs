@@ -8,6 +8,7 @@ pub mod junit;
 mod project;
 mod runners;
 pub mod select;
+mod smoke;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,7 +18,8 @@ use serde::Serialize;
 pub use commands::{CommandCheck, CommandRun, run_command};
 pub use junit::{TestResult, TestStatus};
 pub use project::{ProjectRunners, TestRunners};
-pub use runners::{Runner, detect, run};
+pub use runners::{Runner, detect, run, run_with};
+pub use smoke::SmokeSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChecksError {

@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use super::{ChecksError, CommandCheck, CommandRun, Runner, Selection, TestRun, select::Layout};
+use super::{
+    ChecksError, CommandCheck, CommandRun, Runner, Selection, SmokeSet, TestRun, select::Layout,
+};
 
 pub trait TestRunners: Send + Sync {
     /// The runners the project at `dir` uses, from its files.
@@ -24,9 +26,12 @@ pub trait TestRunners: Send + Sync {
     fn run_command(&self, check: &CommandCheck, dir: &Path) -> CommandRun;
 }
 
-/// The real runners: pytest and cargo-nextest as installed.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ProjectRunners;
+/// The real runners: pytest and cargo-nextest as installed, with the
+/// project's smoke set.
+#[derive(Debug, Default, Clone)]
+pub struct ProjectRunners {
+    pub smoke: SmokeSet,
+}
 
 impl TestRunners for ProjectRunners {
     fn detect(&self, dir: &Path) -> Vec<Runner> {
@@ -42,7 +47,7 @@ impl TestRunners for ProjectRunners {
         selection: &Selection,
         results: &Path,
     ) -> Result<TestRun, ChecksError> {
-        super::run(runner, dir, selection, results)
+        super::run_with(runner, dir, selection, results, &self.smoke)
     }
     fn run_command(&self, check: &CommandCheck, dir: &Path) -> CommandRun {
         super::run_command(check, dir)

@@ -7,7 +7,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ChecksError, Selection, TestResult, TestRun, TestStatus, exists, io, junit, tail, verdict,
+    ChecksError, Selection, SmokeSet, TestResult, TestRun, TestStatus, exists, io, junit, tail,
+    verdict,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,15 +57,31 @@ pub fn run(
     selection: &Selection,
     results_dir: &Path,
 ) -> Result<TestRun, ChecksError> {
+    run_with(runner, dir, selection, results_dir, &SmokeSet::default())
+}
+
+/// [`run`], the smoke set widened by the project's `[checks] smoke` globs.
+pub fn run_with(
+    runner: Runner,
+    dir: &Path,
+    selection: &Selection,
+    results_dir: &Path,
+    smoke: &SmokeSet,
+) -> Result<TestRun, ChecksError> {
     std::fs::create_dir_all(results_dir)
         .map_err(io(format!("creating {}", results_dir.display())))?;
     match runner {
-        Runner::Pytest => pytest(dir, selection, results_dir),
-        Runner::Nextest => nextest(dir, selection, results_dir),
+        Runner::Pytest => pytest(dir, selection, results_dir, smoke),
+        Runner::Nextest => nextest(dir, selection, results_dir, smoke),
     }
 }
 
-fn pytest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestRun, ChecksError> {
+fn pytest(
+    dir: &Path,
+    selection: &Selection,
+    results_dir: &Path,
+    smoke: &SmokeSet,
+) -> Result<TestRun, ChecksError> {
     let results = results_dir.join("pytest-junit.xml");
     let _ = std::fs::remove_file(&results);
     // pytest's cache lives with the results: it is how the retry finds the
@@ -116,13 +133,46 @@ fn pytest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestR
     } = selection
         && !ids.is_empty()
     {
-        let smoke = pytest(dir, &Selection::Smoke, &results_dir.join("smoke"))?;
+        let smoke = run_with(
+            Runner::Pytest,
+            dir,
+            &Selection::Smoke,
+            &results_dir.join("smoke"),
+            smoke,
+        )?;
         for t in smoke.tests {
             if !tests.iter().any(|known| known.name == t.name) {
                 tests.push(t);
             }
         }
         broke |= smoke.verdict == super::Verdict::Error;
+    }
+    // The project's smoke files: pytest takes them as paths, so they are a
+    // run of their own, joined to the marked tests.
+    let smoke_here = match selection {
+        Selection::All => false,
+        Selection::Smoke => true,
+        Selection::Some { ids, with_smoke } => *with_smoke && ids.is_empty(),
+    };
+    let test_files = super::python_test_files(dir);
+    let named = smoke.files(&test_files);
+    if smoke_here && !named.is_empty() {
+        let files = run_with(
+            Runner::Pytest,
+            dir,
+            &Selection::Some {
+                ids: named.into_iter().cloned().collect(),
+                with_smoke: false,
+            },
+            &results_dir.join("smoke-files"),
+            &SmokeSet::default(),
+        )?;
+        for t in files.tests {
+            if !tests.iter().any(|known| known.name == t.name) {
+                tests.push(t);
+            }
+        }
+        broke |= files.verdict == super::Verdict::Error;
     }
     let verdict = verdict(&tests, broke);
     Ok(TestRun {
@@ -167,7 +217,12 @@ fn retry_failures(
 /// nextest's JUnit comes from a profile; a config file of warroom's own
 /// defines it, so the project's files are not touched. One retry: a test
 /// that fails and then passes is reported flaky, apart from the failures.
-fn nextest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<TestRun, ChecksError> {
+fn nextest(
+    dir: &Path,
+    selection: &Selection,
+    results_dir: &Path,
+    smoke: &SmokeSet,
+) -> Result<TestRun, ChecksError> {
     let config = results_dir.join("nextest.toml");
     let store = std::path::absolute(results_dir.join("nextest"))
         .map_err(io(format!("resolving {}", results_dir.display())))?;
@@ -195,14 +250,14 @@ fn nextest(dir: &Path, selection: &Selection, results_dir: &Path) -> Result<Test
         .arg("--config-file")
         .arg(&config)
         .env("CARGO_TARGET_DIR", &target);
-    let smoke = "test(/smoke|critical/)";
+    let smoke = smoke.nextest_filter();
     let filter = match selection {
         Selection::All => None,
-        Selection::Smoke => Some(smoke.to_owned()),
+        Selection::Smoke => Some(smoke),
         Selection::Some { ids, with_smoke } => {
             let mut terms = ids.clone();
             if *with_smoke {
-                terms.push(smoke.to_owned());
+                terms.push(smoke);
             }
             Some(terms.join(" | "))
         }

@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use warroom_ops::checks::select::{Layout, Tier, plan};
-use warroom_ops::checks::{Runner, Selection, TestStatus, Verdict, detect, run};
+use warroom_ops::checks::{
+    Runner, Selection, SmokeSet, TestStatus, Verdict, detect, run, run_with,
+};
 
 fn write(dir: &Path, path: &str, text: &str) {
     let path = dir.join(path);
@@ -185,6 +187,61 @@ fn nextest_results_come_from_its_junit_profile() {
     let r = run(Runner::Nextest, dir.path(), &fast.selection, results.path()).expect("run");
     assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
     assert_eq!(r.tests.len(), 2, "{:?}", r.tests);
+
+    // The project's smoke globs name tests too.
+    let widened = SmokeSet::new(&["*release*".to_string()]).expect("globs");
+    let r = run_with(
+        Runner::Nextest,
+        dir.path(),
+        &Selection::Smoke,
+        results.path(),
+        &widened,
+    )
+    .expect("run");
+    assert_eq!(r.tests.len(), 2, "{:?}", r.tests);
+}
+
+#[test]
+fn smoke_globs_add_test_files_to_the_marked_smoke_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "pytest.ini",
+        "[pytest]\nmarkers =\n    smoke: fast checks\n",
+    );
+    write(
+        dir.path(),
+        "tests/health/test_up.py",
+        "def test_up():\n    pass\n",
+    );
+    write(
+        dir.path(),
+        "tests/test_api.py",
+        "import pytest\n\n@pytest.mark.smoke\ndef test_answers():\n    pass\n\ndef test_slow():\n    pass\n",
+    );
+    let results = tempfile::tempdir().expect("results");
+    let names = |smoke: &SmokeSet| {
+        let r = run_with(
+            Runner::Pytest,
+            dir.path(),
+            &Selection::Smoke,
+            results.path(),
+            smoke,
+        )
+        .expect("run");
+        assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+        let mut names: Vec<String> = r
+            .tests
+            .iter()
+            .map(|t| t.name.rsplit("::").next().unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&SmokeSet::default()), ["test_answers"]);
+    let widened = SmokeSet::new(&["tests/health/*.py".to_string()]).expect("globs");
+    assert_eq!(names(&widened), ["test_answers", "test_up"]);
+    assert!(SmokeSet::new(&["tests/[".to_string()]).is_err());
 }
 
 #[test]

@@ -418,3 +418,20 @@ fn an_agent_checks_its_own_team_only_and_cannot_force_a_pull_request() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("may not force"), "{stderr}");
 }
+
+#[test]
+fn a_smoke_glob_that_does_not_parse_is_refused_by_name() {
+    let env = TestEnv::start();
+    write(
+        &env.path("project"),
+        "warroom.toml",
+        "[checks]\nsmoke = [\"tests/[\"]\n",
+    );
+    let out = env.run(&["execute", "test", "auth-hotfix", "--smoke-only"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("smoke glob \"tests/[\""),
+        "{}",
+        out.stderr
+    );
+}
