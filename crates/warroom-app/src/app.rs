@@ -147,8 +147,7 @@ impl App {
             git: Box::new(Git::default()),
             forge: Box::new(warroom_ops::GitHubApi::default()),
             runners: Box::new(warroom_ops::checks::ProjectRunners {
-                smoke: warroom_ops::checks::SmokeSet::new(&config.checks.smoke)
-                    .map_err(|e| AppError::Config(e.to_string()))?,
+                smoke: config.smoke.clone(),
             }),
             notifier: None,
             config,
@@ -197,10 +196,25 @@ impl App {
 
     /// Who is acting: the agent whose pane this command runs in, or the person.
     pub fn actor(&self) -> Result<Sender, AppError> {
-        let Some(raw) = &self.agent_id else {
+        let Some(agent) = self.acting_agent()? else {
             return Ok(Sender::Human {
                 name: self.operator.clone(),
             });
+        };
+        let team = self.store().team(agent.team_id)?.ok_or_else(|| {
+            AppError::Store(StoreError::Corrupt(format!("{} has no team", agent.id)))
+        })?;
+        Ok(Sender::Agent {
+            id: agent.id,
+            label: agent_label(&team.name, &agent),
+        })
+    }
+
+    /// The agent running this command (`WARROOM_AGENT_ID`, set in every
+    /// pane warroom starts); `None` for a person.
+    pub(crate) fn acting_agent(&self) -> Result<Option<AgentRecord>, AppError> {
+        let Some(raw) = &self.agent_id else {
+            return Ok(None);
         };
         let id: AgentId = raw.parse().map_err(|_| {
             AppError::bad_input(format!("WARROOM_AGENT_ID={raw:?} is not an agent id"))
@@ -211,13 +225,7 @@ impl App {
                 self.data_dir.display()
             ))
         })?;
-        let team = self.store().team(agent.team_id)?.ok_or_else(|| {
-            AppError::Store(StoreError::Corrupt(format!("{} has no team", agent.id)))
-        })?;
-        Ok(Sender::Agent {
-            id,
-            label: agent_label(&team.name, &agent),
-        })
+        Ok(Some(agent))
     }
 
     /// Serialises deliveries to one agent across processes: two senders must

@@ -106,6 +106,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub forge: ForgeConfig,
     pub checks: ChecksConfig,
+    /// `checks.smoke`, compiled once.
+    pub smoke: warroom_ops::checks::SmokeSet,
     pub catalogue: Catalogue,
     pub agents: BTreeMap<String, AgentProfile>,
     pub channels: Vec<ChannelSpec>,
@@ -153,6 +155,8 @@ impl Config {
             default_agent: spec.default_agent,
             delivery: spec.delivery,
             forge: spec.forge,
+            smoke: warroom_ops::checks::SmokeSet::new(&spec.checks.smoke)
+                .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&sources))))?,
             checks: spec.checks,
             catalogue,
             agents,
@@ -163,8 +167,6 @@ impl Config {
             supervision: spec.supervision,
             sources,
         };
-        warroom_ops::checks::SmokeSet::new(&config.checks.smoke)
-            .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&config.sources))))?;
         config.profile(&config.default_agent)?;
         config
             .check_incident_settings()

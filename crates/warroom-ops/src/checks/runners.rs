@@ -140,12 +140,7 @@ fn pytest(
             &results_dir.join("smoke"),
             smoke,
         )?;
-        for t in smoke.tests {
-            if !tests.iter().any(|known| known.name == t.name) {
-                tests.push(t);
-            }
-        }
-        broke |= smoke.verdict == super::Verdict::Error;
+        broke |= join(&mut tests, smoke);
     }
     // The project's smoke files: pytest takes them as paths, so they are a
     // run of their own, joined to the marked tests.
@@ -154,9 +149,13 @@ fn pytest(
         Selection::Smoke => true,
         Selection::Some { ids, with_smoke } => *with_smoke && ids.is_empty(),
     };
-    let test_files = super::python_test_files(dir);
+    let test_files = if smoke_here && !smoke.is_empty() {
+        super::python_test_files(dir)
+    } else {
+        Vec::new()
+    };
     let named = smoke.files(&test_files);
-    if smoke_here && !named.is_empty() {
+    if !named.is_empty() {
         let files = run_with(
             Runner::Pytest,
             dir,
@@ -167,12 +166,7 @@ fn pytest(
             &results_dir.join("smoke-files"),
             &SmokeSet::default(),
         )?;
-        for t in files.tests {
-            if !tests.iter().any(|known| known.name == t.name) {
-                tests.push(t);
-            }
-        }
-        broke |= files.verdict == super::Verdict::Error;
+        broke |= join(&mut tests, files);
     }
     let verdict = verdict(&tests, broke);
     Ok(TestRun {
@@ -183,6 +177,17 @@ fn pytest(
         results,
         output_tail: broke.then(|| tail(&output, 20)),
     })
+}
+
+/// Adds another run's tests to `tests` (each test once); whether that run
+/// broke.
+fn join(tests: &mut Vec<TestResult>, other: TestRun) -> bool {
+    for t in other.tests {
+        if !tests.iter().any(|known| known.name == t.name) {
+            tests.push(t);
+        }
+    }
+    other.verdict == super::Verdict::Error
 }
 
 /// One retry of the failures alone: a test that passes on it is flaky,

@@ -40,6 +40,11 @@ impl SmokeSet {
         })
     }
 
+    /// Whether the project named no globs.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+
     /// The test files (relative paths) in the set.
     pub fn files<'a>(&self, test_files: &'a [String]) -> Vec<&'a String> {
         test_files

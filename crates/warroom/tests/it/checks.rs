@@ -4,36 +4,8 @@
 //! developer's uncommitted edits neither breaking nor faking the result;
 //! then the five seed commands again on a Rust workspace through nextest.
 
-use std::path::Path;
-use std::process::Command;
-
 use crate::env::TestEnv;
-
-pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-pub(crate) fn write(dir: &Path, path: &str, text: &str) {
-    let path = dir.join(path);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+use crate::repo::{git, init_repo, write};
 
 const POOL: &str = "class Pool:\n    def __init__(self):\n        self.free = 2\n    def take(self):\n        self.free -= 1\n    def release(self):\n        self.free += 1\n";
 
@@ -58,9 +30,7 @@ fn quality_check_fast_catches_a_planted_bug_on_the_branch_and_passes_the_fix() {
         "tests/test_api.py",
         "import pytest\n\n@pytest.mark.smoke\ndef test_service_answers():\n    assert True\n\ndef test_slow_unrelated():\n    assert True\n",
     );
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "."]);
-    git(&project, &["commit", "-qm", "auth service"]);
+    init_repo(&project, "auth service");
     env.deploy("auth-hotfix", "2", "default");
     let agents = env.json(&["agent", "list", "auth-hotfix"]);
     let dev = &agents[0];
@@ -197,9 +167,7 @@ fn quality_check_fast_on_a_rust_workspace_runs_the_changed_crate_not_the_others(
         "#[cfg(test)]\nmod tests {\n    #[test]\n    fn invoices_add_up() { assert_eq!(2 + 2, 4); }\n}\n",
     );
     write(&project, ".gitignore", "target/\n");
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "."]);
-    git(&project, &["commit", "-qm", "services"]);
+    init_repo(&project, "services");
     git(env.dir.path(), &["init", "-q", "--bare", "remote.git"]);
     let remote = env.path("remote.git").display().to_string();
     git(&project, &["remote", "add", "origin", &remote]);
@@ -305,9 +273,7 @@ fn checks_named_in_warroom_toml_run_beside_the_tests_and_can_fail_the_check() {
         "tests/test_pool.py",
         "from auth.pool import Pool\n\ndef test_release():\n    p = Pool()\n    p.take()\n    p.release()\n    assert p.free == 2\n",
     );
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "."]);
-    git(&project, &["commit", "-qm", "auth service"]);
+    init_repo(&project, "auth service");
     env.deploy("auth-hotfix", "2", "default");
     let agents = env.json(&["agent", "list", "auth-hotfix"]);
     let workdir = std::path::PathBuf::from(agents[0]["workdir"].as_str().expect("workdir"));
@@ -363,9 +329,7 @@ fn a_named_check_whose_program_is_missing_is_an_error_not_a_pass() {
     );
     write(&project, "pytest.ini", "[pytest]\n");
     write(&project, "tests/test_ok.py", "def test_ok():\n    pass\n");
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "."]);
-    git(&project, &["commit", "-qm", "service"]);
+    init_repo(&project, "service");
     env.deploy("auth-hotfix", "2", "default");
     let out = env.run(&["pm", "quality-check", "auth-hotfix"]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
@@ -383,9 +347,7 @@ fn an_agent_checks_its_own_team_only_and_cannot_force_a_pull_request() {
     let project = env.path("project");
     write(&project, "pytest.ini", "[pytest]\n");
     write(&project, "tests/test_ok.py", "def test_ok():\n    pass\n");
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "."]);
-    git(&project, &["commit", "-qm", "service"]);
+    init_repo(&project, "service");
     env.deploy("auth-hotfix", "2", "default");
     env.deploy("billing-fix", "2", "default");
     let agents = env.json(&["agent", "list", "auth-hotfix"]);

@@ -17,6 +17,7 @@ mod pull_request;
 mod real_clis;
 mod real_gates;
 mod real_supervisor;
+mod repo;
 mod safety;
 mod secrets;
 mod seed;

@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::checks::{git, write};
 use crate::env::TestEnv;
+use crate::repo::{git, init_repo, write};
 
 pub(crate) const TOKEN: &str = "ghp_TestTokenNeverShownAnywhere0123456789";
 
@@ -139,9 +139,7 @@ fn create_pr_rests_on_a_passing_check_opens_one_pull_request_and_keeps_the_token
         "warroom.toml",
         "[forge]\nrepo = \"acme/auth\"\nreviewers = [\"oncall-lead\"]\n",
     );
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "."]);
-    git(&project, &["commit", "-qm", "auth service"]);
+    init_repo(&project, "auth service");
     git(env.dir.path(), &["init", "-q", "--bare", "remote.git"]);
     git(
         &project,

@@ -10,6 +10,7 @@ use serde_json::Value;
 use warroom_testkit::{Action, ModelServer};
 
 use crate::env::{TestEnv, wait_until};
+use crate::repo::init_repo;
 
 /// Where the pinned CLIs are, or None (with a notice) when the run says to
 /// skip them. Missing CLIs fail the test: a skipped end-to-end test must
@@ -33,35 +34,13 @@ pub(crate) fn clis_dir(cli: &str) -> Option<PathBuf> {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A test env whose project is a git repository, with the CLIs and this
 /// warroom on PATH (the agents call `warroom` from their shell tool).
 pub(crate) fn env_with_repo(clis: &Path) -> TestEnv {
     let mut env = TestEnv::start();
     let project = env.path("project");
     std::fs::write(project.join("auth.py"), "def login():\n    return 500\n").expect("write");
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "."]);
-    git(&project, &["commit", "-qm", "auth service"]);
+    init_repo(&project, "auth service");
     let warroom = PathBuf::from(assert_cmd::cargo::cargo_bin!("warroom"));
     let path = format!(
         "{}:{}:{}",
