@@ -110,6 +110,7 @@ impl App {
             let _ = std::fs::remove_dir_all(&checkout);
         }
         self.git.checkout_detached(&project, &checkout, &commit)?;
+        lend_installed_dependencies(&project, &checkout);
         let ran = self.run_checks(&checkout, &dir.join(&short), options.tier, &changed);
         let commands = if ran.is_ok() && options.tier != Tier::Smoke {
             self.run_commands(&checkout)
@@ -147,7 +148,7 @@ impl App {
         };
         if runners.is_empty() {
             return Err(AppError::bad_input(
-                "no test runner found in the project (warroom runs pytest and cargo-nextest)",
+                "no test runner found in the project (warroom runs pytest, cargo-nextest, go test, node --test, jest and vitest)",
             )
             .hint("name one in warroom.toml: [checks] runners = [\"pytest\"]"));
         }
@@ -155,10 +156,7 @@ impl App {
         let mut runs = Vec::new();
         for runner in runners {
             let plan = plan(runner, tier, changed, &layout);
-            let dir = results.join(match runner {
-                Runner::Pytest => "pytest",
-                Runner::Nextest => "nextest",
-            });
+            let dir = results.join(runner.as_str());
             let run = self
                 .runners
                 .run(runner, checkout, &plan.selection, &dir)
@@ -284,6 +282,18 @@ impl App {
             }
         }
         Ok(())
+    }
+}
+
+/// A checkout holds what is committed; what the project installed beside
+/// its code (`node_modules`: jest, vitest and the code's own packages) is
+/// lent to it as a link, never copied, never changed by the check.
+fn lend_installed_dependencies(project: &std::path::Path, checkout: &std::path::Path) {
+    let theirs = project.join("node_modules");
+    let ours = checkout.join("node_modules");
+    if theirs.is_dir() && !ours.exists() {
+        // Best effort: without it, the runner says what is missing.
+        let _ = std::os::unix::fs::symlink(&theirs, &ours);
     }
 }
 

@@ -1,11 +1,17 @@
 //! The project's own tests, run the way its ecosystem runs them, with
-//! machine-readable results: pytest (`--junitxml`) and cargo-nextest (its
-//! JUnit profile). What to run is chosen in `select`; verdicts come from
-//! `junit`, never from the human output.
+//! machine-readable results: pytest (`--junitxml`), cargo-nextest (its
+//! JUnit profile), go test (`-json`), node's test runner, jest and vitest.
+//! What to run is chosen in `select`; verdicts come from the results,
+//! never from the human output.
 
 mod commands;
+pub mod go;
 pub mod junit;
+mod nextest;
+mod node;
+mod owners;
 mod project;
+mod pytest;
 mod runners;
 pub mod select;
 mod smoke;
@@ -29,7 +35,7 @@ pub enum ChecksError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the results in {path} do not read as JUnit XML: {message}")]
+    #[error("the results in {path} do not read: {message}")]
     Results { path: String, message: String },
     #[error("{0}")]
     Unsupported(String),
@@ -122,12 +128,44 @@ fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// What selection needs to know of the project at `dir`.
+/// What selection needs to know of the project at `dir`. Go packages come
+/// from `go list` when the project is a Go module; when that fails, the
+/// layout says so and a Go change selects everything.
 pub fn layout(dir: &Path) -> select::Layout {
+    let go = exists(dir, "go.mod").then(|| {
+        go::packages(dir)
+            .map(|packages| select::go_units(dir, packages))
+            .map_err(|e| e.to_string())
+    });
+    let js_tests = if exists(dir, "package.json") {
+        js_test_files(dir)
+            .into_iter()
+            .map(|path| {
+                let imports = std::fs::read_to_string(dir.join(&path))
+                    .map(|text| select::relative_imports(&text))
+                    .unwrap_or_default();
+                select::JsTest { path, imports }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     select::Layout {
         test_files: python_test_files(dir),
         packages: rust_packages(dir),
+        go,
+        js_tests,
     }
+}
+
+/// The project's JavaScript and TypeScript test files, relative to `dir`:
+/// `*.test.*` and `*.spec.*`, and scripts under `test/`, `tests/` or
+/// `__tests__/`.
+pub fn js_test_files(dir: &Path) -> Vec<String> {
+    files_named(dir, |_| true)
+        .into_iter()
+        .filter(|path| select::is_js_test(path))
+        .collect()
 }
 
 /// The project's Rust packages: each `Cargo.toml` with a `[package]`, by

@@ -1,21 +1,49 @@
-//! Running pytest and cargo-nextest on a checkout, each writing JUnit XML.
+//! Which runners a project uses, and running one of them: pytest and
+//! cargo-nextest write JUnit XML, go test its JSON events, node's own test
+//! runner events through a reporter of warroom's, jest its JSON report,
+//! vitest JUnit XML.
 
 use std::path::Path;
-use std::process::Command;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ChecksError, Selection, SmokeSet, TestResult, TestRun, TestStatus, exists, io, junit, tail,
-    verdict,
-};
+use super::{ChecksError, Selection, SmokeSet, TestResult, TestRun, exists, io};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Runner {
     Pytest,
     Nextest,
+    /// `go test -json`.
+    Go,
+    /// Node's built-in `node --test`.
+    NodeTest,
+    Jest,
+    Vitest,
+}
+
+impl Runner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runner::Pytest => "pytest",
+            Runner::Nextest => "nextest",
+            Runner::Go => "go",
+            Runner::NodeTest => "node-test",
+            Runner::Jest => "jest",
+            Runner::Vitest => "vitest",
+        }
+    }
+
+    /// Whether this runner runs JavaScript or TypeScript tests.
+    pub fn is_node(self) -> bool {
+        matches!(self, Runner::NodeTest | Runner::Jest | Runner::Vitest)
+    }
+}
+
+impl std::fmt::Display for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The runners a project uses, from the files it has.
@@ -37,7 +65,37 @@ pub fn detect(dir: &Path) -> Vec<Runner> {
     if exists(dir, "Cargo.toml") {
         runners.push(Runner::Nextest);
     }
+    if exists(dir, "go.mod") {
+        runners.push(Runner::Go);
+    }
+    if let Some(node) = node_runner(dir) {
+        runners.push(node);
+    }
     runners
+}
+
+/// The project's JavaScript runner, from `package.json`: vitest or jest
+/// when it depends on them, else node's own when its test script or its
+/// files say so.
+fn node_runner(dir: &Path) -> Option<Runner> {
+    let text = std::fs::read_to_string(dir.join("package.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let depends_on = |name: &str| {
+        ["dependencies", "devDependencies"]
+            .iter()
+            .any(|table| manifest[table].get(name).is_some())
+    };
+    if depends_on("vitest") {
+        return Some(Runner::Vitest);
+    }
+    if depends_on("jest") {
+        return Some(Runner::Jest);
+    }
+    let script = manifest["scripts"]["test"].as_str().unwrap_or("");
+    if script.contains("node --test") || !super::js_test_files(dir).is_empty() {
+        return Some(Runner::NodeTest);
+    }
+    None
 }
 
 fn has_python_tests(dir: &Path) -> bool {
@@ -49,7 +107,7 @@ fn has_python_tests(dir: &Path) -> bool {
     })
 }
 
-/// Runs `runner` in `dir` on `selection`, its JUnit results written under
+/// Runs `runner` in `dir` on `selection`, its results written under
 /// `results_dir`.
 pub fn run(
     runner: Runner,
@@ -71,224 +129,109 @@ pub fn run_with(
     std::fs::create_dir_all(results_dir)
         .map_err(io(format!("creating {}", results_dir.display())))?;
     match runner {
-        Runner::Pytest => pytest(dir, selection, results_dir, smoke),
-        Runner::Nextest => nextest(dir, selection, results_dir, smoke),
-    }
-}
-
-fn pytest(
-    dir: &Path,
-    selection: &Selection,
-    results_dir: &Path,
-    smoke: &SmokeSet,
-) -> Result<TestRun, ChecksError> {
-    let results = results_dir.join("pytest-junit.xml");
-    let _ = std::fs::remove_file(&results);
-    // pytest's cache lives with the results: it is how the retry finds the
-    // failures (`--last-failed`), and the checkout stays untouched.
-    let cache = results_dir.join("pytest-cache");
-    let command = |junit: &Path| {
-        let mut cmd = Command::new("python3");
-        cmd.current_dir(dir)
-            .args(["-m", "pytest", "-q"])
-            .arg(format!("--junitxml={}", junit.display()))
-            .args(["-o", "junit_family=xunit1"])
-            .arg("-o")
-            .arg(format!("cache_dir={}", cache.display()));
-        match selection {
-            Selection::All => {}
-            Selection::Smoke => {
-                cmd.args(["-m", "smoke or critical"]);
-            }
-            Selection::Some { ids, with_smoke } => {
-                // pytest takes paths and a marker expression, not their union:
-                // the smoke set is collected by a second run below.
-                cmd.args(ids);
-                if ids.is_empty() && *with_smoke {
-                    cmd.args(["-m", "smoke or critical"]);
-                }
-            }
+        Runner::Pytest => super::pytest::run(dir, selection, results_dir, smoke),
+        Runner::Nextest => super::nextest::run(dir, selection, results_dir, smoke),
+        Runner::Go => super::go::run(dir, selection, results_dir, smoke),
+        Runner::NodeTest | Runner::Jest | Runner::Vitest => {
+            super::node::run(runner, dir, selection, results_dir, smoke)
         }
-        cmd
-    };
-    let mut cmd = command(&results);
-    let started = Instant::now();
-    let out = cmd.output().map_err(io("running python3 -m pytest"))?;
-    let mut tests = if results.exists() {
-        junit::parse(&results)?
-    } else {
-        Vec::new()
-    };
-    // 0 passed, 1 tests failed, 5 none collected; anything else broke.
-    let code = out.status.code();
-    let mut broke = !matches!(code, Some(0 | 1 | 5));
-    let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
-    output.push_str(&String::from_utf8_lossy(&out.stderr));
-    if code == Some(1) {
-        retry_failures(&mut tests, command, results_dir)?;
     }
-    if let Selection::Some {
-        ids,
-        with_smoke: true,
-    } = selection
-        && !ids.is_empty()
-    {
-        let smoke = run_with(
-            Runner::Pytest,
-            dir,
-            &Selection::Smoke,
-            &results_dir.join("smoke"),
-            smoke,
-        )?;
-        broke |= join(&mut tests, smoke);
-    }
-    // The project's smoke files: pytest takes them as paths, so they are a
-    // run of their own, joined to the marked tests.
-    let smoke_here = match selection {
-        Selection::All => false,
-        Selection::Smoke => true,
-        Selection::Some { ids, with_smoke } => *with_smoke && ids.is_empty(),
-    };
-    let test_files = if smoke_here && !smoke.is_empty() {
-        super::python_test_files(dir)
-    } else {
-        Vec::new()
-    };
-    let named = smoke.files(&test_files);
-    if !named.is_empty() {
-        let files = run_with(
-            Runner::Pytest,
-            dir,
-            &Selection::Some {
-                ids: named.into_iter().cloned().collect(),
-                with_smoke: false,
-            },
-            &results_dir.join("smoke-files"),
-            &SmokeSet::default(),
-        )?;
-        broke |= join(&mut tests, files);
-    }
-    let verdict = verdict(&tests, broke);
-    Ok(TestRun {
-        runner: Runner::Pytest,
-        verdict,
-        tests,
-        duration: started.elapsed(),
-        results,
-        output_tail: broke.then(|| tail(&output, 20)),
-    })
 }
 
-/// Adds another run's tests to `tests` (each test once); whether that run
-/// broke.
-fn join(tests: &mut Vec<TestResult>, other: TestRun) -> bool {
+/// Adds another run's tests to `tests` (each test once: a run that ran it
+/// speaks over one that skipped it); whether that run broke.
+pub(super) fn join(tests: &mut Vec<TestResult>, other: TestRun) -> bool {
+    use super::TestStatus;
     for t in other.tests {
-        if !tests.iter().any(|known| known.name == t.name) {
-            tests.push(t);
+        match tests.iter_mut().find(|known| known.name == t.name) {
+            None => tests.push(t),
+            Some(known) if known.status == TestStatus::Skipped => *known = t,
+            Some(_) => {}
         }
     }
     other.verdict == super::Verdict::Error
 }
 
-/// One retry of the failures alone: a test that passes on it is flaky,
-/// reported apart; one that fails again stays failed.
-fn retry_failures(
-    tests: &mut [TestResult],
-    command: impl Fn(&Path) -> Command,
+/// What one invocation of a runner is given.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Part<'a> {
+    /// The whole suite.
+    All,
+    /// These tests (files or packages).
+    These(&'a [String]),
+    /// Every test whose name says smoke or critical (or matches the
+    /// project's name globs).
+    SmokeNames,
+}
+
+/// Runs a selection as the invocations it takes (a runner takes paths or a
+/// name pattern, not their union), each in a results directory of its own,
+/// and joins them: the first part's results path stands for the run.
+/// `smoke_files` are the project's smoke files, a part of their own.
+pub(super) fn in_parts(
+    selection: &Selection,
+    smoke_files: &[String],
     results_dir: &Path,
-) -> Result<(), ChecksError> {
-    let retried = results_dir.join("pytest-retry-junit.xml");
-    let _ = std::fs::remove_file(&retried);
-    command(&retried)
-        .args(["--last-failed", "--last-failed-no-failures", "none"])
-        .output()
-        .map_err(io("retrying the failures with python3 -m pytest"))?;
-    if !retried.exists() {
-        return Ok(());
+    mut once: impl FnMut(Part<'_>, &Path) -> Result<TestRun, ChecksError>,
+) -> Result<TestRun, ChecksError> {
+    let mut parts: Vec<(Part<'_>, &str)> = Vec::new();
+    let with_smoke = match selection {
+        Selection::All => {
+            parts.push((Part::All, ""));
+            false
+        }
+        Selection::Smoke => true,
+        Selection::Some { ids, with_smoke } => {
+            if !ids.is_empty() {
+                parts.push((Part::These(ids), ""));
+            }
+            *with_smoke
+        }
+    };
+    if with_smoke {
+        parts.push((Part::SmokeNames, "smoke"));
+        if !smoke_files.is_empty() {
+            parts.push((Part::These(smoke_files), "smoke-files"));
+        }
     }
-    for again in junit::parse(&retried)? {
-        if again.status != TestStatus::Passed {
+    let started = std::time::Instant::now();
+    let mut joined: Option<TestRun> = None;
+    let mut broke = false;
+    for (part, sub) in parts {
+        let dir = results_dir.join(sub);
+        std::fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
+        let run = once(part, &dir)?;
+        match joined.as_mut() {
+            None => {
+                broke = run.verdict == super::Verdict::Error;
+                joined = Some(run);
+            }
+            Some(first) => {
+                let tail = run.output_tail.clone();
+                if join(&mut first.tests, run) {
+                    broke = true;
+                    first.output_tail = first.output_tail.take().or(tail);
+                }
+            }
+        }
+    }
+    let mut run = joined.ok_or_else(|| ChecksError::Unsupported("nothing to run".into()))?;
+    run.verdict = super::verdict(&run.tests, broke);
+    run.duration = started.elapsed();
+    Ok(run)
+}
+
+/// Marks as flaky each test that failed in `tests` and passed in `again`.
+pub(super) fn mark_flaky(tests: &mut [TestResult], again: &[TestResult]) {
+    use super::TestStatus;
+    for retried in again {
+        if retried.status != TestStatus::Passed {
             continue;
         }
         if let Some(first) = tests.iter_mut().find(|t| {
-            t.name == again.name && matches!(t.status, TestStatus::Failed | TestStatus::Error)
+            t.name == retried.name && matches!(t.status, TestStatus::Failed | TestStatus::Error)
         }) {
             first.status = TestStatus::Flaky;
         }
     }
-    Ok(())
-}
-
-/// nextest's JUnit comes from a profile; a config file of warroom's own
-/// defines it, so the project's files are not touched. One retry: a test
-/// that fails and then passes is reported flaky, apart from the failures.
-fn nextest(
-    dir: &Path,
-    selection: &Selection,
-    results_dir: &Path,
-    smoke: &SmokeSet,
-) -> Result<TestRun, ChecksError> {
-    let config = results_dir.join("nextest.toml");
-    let store = std::path::absolute(results_dir.join("nextest"))
-        .map_err(io(format!("resolving {}", results_dir.display())))?;
-    let store_toml = toml::Value::String(store.to_string_lossy().into_owned()).to_string();
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\ndir = {store_toml}\n[profile.warroom]\nfail-fast = false\nretries = 1\n[profile.warroom.junit]\npath = \"junit.xml\"\n"
-        ),
-    )
-    .map_err(io(format!("writing {}", config.display())))?;
-    let target = results_dir.join("target");
-    let results = store.join("warroom/junit.xml");
-    let _ = std::fs::remove_file(&results);
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(dir)
-        .args([
-            "nextest",
-            "run",
-            "--profile",
-            "warroom",
-            "--no-tests",
-            "pass",
-        ])
-        .arg("--config-file")
-        .arg(&config)
-        .env("CARGO_TARGET_DIR", &target);
-    let smoke = smoke.nextest_filter();
-    let filter = match selection {
-        Selection::All => None,
-        Selection::Smoke => Some(smoke),
-        Selection::Some { ids, with_smoke } => {
-            let mut terms = ids.clone();
-            if *with_smoke {
-                terms.push(smoke);
-            }
-            Some(terms.join(" | "))
-        }
-    };
-    if let Some(filter) = filter {
-        cmd.args(["-E", &filter]);
-    }
-    let started = Instant::now();
-    let out = cmd
-        .output()
-        .map_err(io("running cargo nextest (is cargo-nextest installed?)"))?;
-    let tests = if results.exists() {
-        junit::parse(&results)?
-    } else {
-        Vec::new()
-    };
-    // 0 passed, 100 tests failed; 101 build failed, others broke.
-    let broke = !matches!(out.status.code(), Some(0 | 100));
-    let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
-    output.push_str(&String::from_utf8_lossy(&out.stderr));
-    Ok(TestRun {
-        runner: Runner::Nextest,
-        verdict: verdict(&tests, broke),
-        tests,
-        duration: started.elapsed(),
-        results,
-        output_tail: broke.then(|| tail(&output, 20)),
-    })
 }

@@ -6,6 +6,9 @@ use serde::Serialize;
 
 use super::{Runner, Selection};
 
+pub use super::owners::{GoUnit, JsTest, go_units, is_js_test, relative_imports};
+use super::owners::{crates_touched, go_packages_touched, js_tests_touched, pytest_tests};
+
 /// How much of the suite a check runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -72,15 +75,42 @@ fn is_global(runner: Runner, path: &str) -> bool {
             ) || path == "Cargo.toml"
                 || path.starts_with(".cargo/")
         }
+        Runner::Go => matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum"),
+        Runner::NodeTest | Runner::Jest | Runner::Vitest => {
+            let config = [
+                "jest.config.",
+                "vitest.config.",
+                "vite.config.",
+                "babel.config.",
+            ]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
+            config
+                || matches!(
+                    name,
+                    "package.json"
+                        | "package-lock.json"
+                        | "npm-shrinkwrap.json"
+                        | "yarn.lock"
+                        | "pnpm-lock.yaml"
+                        | "tsconfig.json"
+                        | ".babelrc"
+                        | ".nvmrc"
+                )
+        }
     }
 }
 
 /// What a selection needs to know of the project: its Python test files,
-/// and its Rust packages with the directory each lives in ("" for the root).
+/// its Rust packages with the directory each lives in ("" for the root),
+/// its Go packages (`None` when it is not a Go module; an error when `go
+/// list` could not map them), and its JavaScript tests with what they import.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Layout {
     pub test_files: Vec<String>,
     pub packages: Vec<(String, String)>,
+    pub go: Option<Result<Vec<GoUnit>, String>>,
+    pub js_tests: Vec<JsTest>,
 }
 
 /// The plan for `runner` at `tier`, given the files changed against the
@@ -111,6 +141,22 @@ pub fn plan(runner: Runner, tier: Tier, changed: &[String], layout: &Layout) -> 
             let mut chosen = match runner {
                 Runner::Pytest => pytest_tests(changed, &layout.test_files),
                 Runner::Nextest => crates_touched(changed, &layout.packages),
+                Runner::Go => match &layout.go {
+                    Some(Err(why)) if changed.iter().any(|p| p.ends_with(".go")) => {
+                        return Plan {
+                            selection: Selection::All,
+                            chosen: vec![Chosen {
+                                id: "all".into(),
+                                reason: format!("the Go packages could not be mapped ({why})"),
+                            }],
+                        };
+                    }
+                    Some(Ok(units)) => go_packages_touched(changed, units),
+                    _ => Vec::new(),
+                },
+                Runner::NodeTest | Runner::Jest | Runner::Vitest => {
+                    js_tests_touched(changed, &layout.js_tests)
+                }
             };
             chosen.push(smoke());
             let ids = chosen
@@ -138,65 +184,6 @@ fn smoke() -> Chosen {
     }
 }
 
-fn is_python_test(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
-}
-
-/// Changed test files, and the test files named for a changed module
-/// (`auth/pool.py` → `test_pool.py`).
-fn pytest_tests(changed: &[String], test_files: &[String]) -> Vec<Chosen> {
-    let mut chosen: Vec<Chosen> = Vec::new();
-    let mut add = |id: &str, reason: String| {
-        if !chosen.iter().any(|c| c.id == id) {
-            chosen.push(Chosen {
-                id: id.to_owned(),
-                reason,
-            });
-        }
-    };
-    for path in changed {
-        if is_python_test(path) {
-            add(path, "a changed test file".into());
-            continue;
-        }
-        let Some(module) = path.rsplit('/').next().and_then(|n| n.strip_suffix(".py")) else {
-            continue;
-        };
-        for test in test_files {
-            let name = test.rsplit('/').next().unwrap_or(test);
-            if name == format!("test_{module}.py") || name == format!("{module}_test.py") {
-                add(test, format!("tests {path}"));
-            }
-        }
-    }
-    chosen
-}
-
-/// The packages holding changed files (the one whose directory is the
-/// longest prefix of the file's path), and every package that depends on
-/// them (nextest's `rdeps`).
-fn crates_touched(changed: &[String], packages: &[(String, String)]) -> Vec<Chosen> {
-    let mut chosen: Vec<Chosen> = Vec::new();
-    for path in changed {
-        let owner = packages
-            .iter()
-            .filter(|(dir, _)| dir.is_empty() || path.starts_with(&format!("{dir}/")))
-            .max_by_key(|(dir, _)| dir.len());
-        let Some((_, name)) = owner else {
-            continue;
-        };
-        let id = format!("rdeps({name})");
-        if !chosen.iter().any(|c| c.id == id) {
-            chosen.push(Chosen {
-                id,
-                reason: format!("{path} is in package {name}; its tests and its dependents'"),
-            });
-        }
-    }
-    chosen
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +204,7 @@ mod tests {
                     "tests/test_login.py",
                     "tests/test_api.py",
                 ]),
-                packages: Vec::new(),
+                ..Layout::default()
             },
         );
         assert_eq!(
@@ -261,11 +248,11 @@ mod tests {
                 "src/main.rs",
             ]),
             &Layout {
-                test_files: Vec::new(),
                 packages: vec![
                     (String::new(), "server".into()),
                     ("crates/auth".into(), "auth-core".into()),
                 ],
+                ..Layout::default()
             },
         );
         assert_eq!(

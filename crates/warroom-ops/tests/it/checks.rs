@@ -57,7 +57,7 @@ fn the_fast_tier_catches_a_planted_bug_and_passes_the_fix() {
         &["auth/pool.py".to_owned()],
         &Layout {
             test_files: tests,
-            packages: Vec::new(),
+            ..Layout::default()
         },
     );
     let results = tempfile::tempdir().expect("results");

@@ -151,7 +151,7 @@ fn print_check(view: &CheckView) {
         )
     );
     for run in &view.runs {
-        println!("  {:?}, selected:", run.runner);
+        println!("  {}, selected:", run.runner);
         for chosen in &run.selected {
             println!(
                 "{}",

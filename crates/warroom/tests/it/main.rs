@@ -4,6 +4,7 @@
 
 mod briefing;
 mod checks;
+mod checks_ecosystems;
 mod cli_surface;
 mod cli_surface_store;
 mod cli_surface_width;
