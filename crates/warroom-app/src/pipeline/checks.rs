@@ -148,7 +148,7 @@ impl App {
         };
         if runners.is_empty() {
             return Err(AppError::bad_input(
-                "no test runner found in the project (warroom runs pytest, cargo-nextest, go test, node --test, jest and vitest)",
+                "no test runner found in the project (warroom runs pytest, cargo nextest or cargo test, go test, node --test, jest and vitest)",
             )
             .hint("name one in warroom.toml: [checks] runners = [\"pytest\"]"));
         }

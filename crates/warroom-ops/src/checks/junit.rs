@@ -38,9 +38,15 @@ pub fn parse(path: &Path) -> Result<Vec<TestResult>, ChecksError> {
         what: format!("reading the results {}", path.display()),
         source,
     })?;
+    parse_str(&text, &path.display().to_string())
+}
+
+/// Every test case of a JUnit document; `origin` names it in errors.
+pub fn parse_str(text: &str, origin: &str) -> Result<Vec<TestResult>, ChecksError> {
+    let text = whitespace_references(text);
     let report =
         Report::deserialize_from_str(&named_root(&text)).map_err(|e| ChecksError::Results {
-            path: path.display().to_string(),
+            path: origin.to_owned(),
             message: e.to_string(),
         })?;
     let mut tests = Vec::new();
@@ -63,7 +69,12 @@ pub fn parse(path: &Path) -> Result<Vec<TestResult>, ChecksError> {
                     description,
                     ..
                 } => {
-                    let said = [message.as_ref(), description.as_ref()]
+                    // libtest says why only in the test's captured output.
+                    let captured = case
+                        .system_out
+                        .as_ref()
+                        .filter(|_| message.is_none() && description.is_none());
+                    let said = [message.as_ref(), description.as_ref(), captured]
                         .into_iter()
                         .flatten()
                         .map(|s| s.as_str().trim().to_owned())
@@ -86,6 +97,28 @@ pub fn parse(path: &Path) -> Result<Vec<TestResult>, ChecksError> {
         }
     }
     Ok(tests)
+}
+
+/// libtest writes line breaks as character references (`&#xA;`), which the
+/// reader does not resolve; they are written out here. Only whitespace: a
+/// reference to `<` or `&` must stay one.
+fn whitespace_references(text: &str) -> std::borrow::Cow<'_, str> {
+    const REFERENCES: [(&str, &str); 6] = [
+        ("&#xA;", "\n"),
+        ("&#10;", "\n"),
+        ("&#xD;", "\r"),
+        ("&#13;", "\r"),
+        ("&#x9;", "\t"),
+        ("&#9;", "\t"),
+    ];
+    if !REFERENCES.iter().any(|(r, _)| text.contains(r)) {
+        return text.into();
+    }
+    let mut out = text.to_owned();
+    for (reference, character) in REFERENCES {
+        out = out.replace(reference, character);
+    }
+    out.into()
 }
 
 /// JUnit makes every attribute optional; the reader wants the root named.

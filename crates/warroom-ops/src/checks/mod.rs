@@ -1,9 +1,10 @@
 //! The project's own tests, run the way its ecosystem runs them, with
 //! machine-readable results: pytest (`--junitxml`), cargo-nextest (its
-//! JUnit profile), go test (`-json`), node's test runner, jest and vitest.
+//! JUnit profile) or `cargo test` (libtest's JUnit), go test (`-json`), node's test runner, jest and vitest.
 //! What to run is chosen in `select`; verdicts come from the results,
 //! never from the human output.
 
+mod cargo_test;
 mod commands;
 pub mod go;
 pub mod junit;
@@ -169,8 +170,8 @@ pub fn js_test_files(dir: &Path) -> Vec<String> {
 }
 
 /// The project's Rust packages: each `Cargo.toml` with a `[package]`, by
-/// its directory relative to `dir`.
-pub fn rust_packages(dir: &Path) -> Vec<(String, String)> {
+/// its directory relative to `dir`, with what it depends on.
+pub fn rust_packages(dir: &Path) -> Vec<select::RustPackage> {
     let mut found = Vec::new();
     for manifest in files_named(dir, |name| name == "Cargo.toml") {
         let Ok(text) = std::fs::read_to_string(dir.join(&manifest)) else {
@@ -179,19 +180,35 @@ pub fn rust_packages(dir: &Path) -> Vec<(String, String)> {
         let Ok(table) = text.parse::<toml::Table>() else {
             continue;
         };
-        if let Some(name) = table
+        let Some(name) = table
             .get("package")
             .and_then(|p| p.get("name"))
             .and_then(|n| n.as_str())
-        {
-            let rel = Path::new(&manifest)
+        else {
+            continue;
+        };
+        // A dependency's package name: `package = "…"` when renamed.
+        let deps = ["dependencies", "dev-dependencies", "build-dependencies"]
+            .iter()
+            .filter_map(|section| table.get(*section).and_then(|t| t.as_table()))
+            .flat_map(|t| t.iter())
+            .map(|(key, spec)| {
+                spec.get("package")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or(key)
+                    .to_owned()
+            })
+            .collect();
+        found.push(select::RustPackage {
+            dir: Path::new(&manifest)
                 .parent()
                 .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            found.push((rel, name.to_owned()));
-        }
+                .unwrap_or_default(),
+            name: name.to_owned(),
+            deps,
+        });
     }
-    found.sort();
+    found.sort_by(|a, b| a.dir.cmp(&b.dir));
     found
 }
 

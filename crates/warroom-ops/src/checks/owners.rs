@@ -42,28 +42,82 @@ pub(super) fn pytest_tests(changed: &[String], test_files: &[String]) -> Vec<Cho
     chosen
 }
 
-/// The packages holding changed files (the one whose directory is the
-/// longest prefix of the file's path), and every package that depends on
-/// them (nextest's `rdeps`).
-pub(super) fn crates_touched(changed: &[String], packages: &[(String, String)]) -> Vec<Chosen> {
+/// A Rust package: its directory relative to the workspace root ("" for
+/// the root), its name, and the names of the packages it depends on
+/// (normal, dev and build dependencies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustPackage {
+    pub dir: String,
+    pub name: String,
+    pub deps: Vec<String>,
+}
+
+/// The package owning `path`: the one whose directory is the longest
+/// prefix of it.
+fn rust_owner<'a>(path: &str, packages: &'a [RustPackage]) -> Option<&'a RustPackage> {
+    packages
+        .iter()
+        .filter(|p| p.dir.is_empty() || path.starts_with(&format!("{}/", p.dir)))
+        .max_by_key(|p| p.dir.len())
+}
+
+/// The packages holding changed files, as nextest filterset terms that
+/// take in every package depending on them (`rdeps`).
+pub(super) fn crates_touched(changed: &[String], packages: &[RustPackage]) -> Vec<Chosen> {
     let mut chosen: Vec<Chosen> = Vec::new();
     for path in changed {
-        let owner = packages
-            .iter()
-            .filter(|(dir, _)| dir.is_empty() || path.starts_with(&format!("{dir}/")))
-            .max_by_key(|(dir, _)| dir.len());
-        let Some((_, name)) = owner else {
+        let Some(owner) = rust_owner(path, packages) else {
             continue;
         };
-        let id = format!("rdeps({name})");
+        let id = format!("rdeps({})", owner.name);
         if !chosen.iter().any(|c| c.id == id) {
             chosen.push(Chosen {
                 id,
-                reason: format!("{path} is in package {name}; its tests and its dependents'"),
+                reason: format!(
+                    "{path} is in package {}; its tests and its dependents'",
+                    owner.name
+                ),
             });
         }
     }
     chosen
+}
+
+/// The packages holding changed files and every package depending on
+/// them, directly or through others, by name (for `cargo test -p`).
+pub(super) fn crates_and_dependents(changed: &[String], packages: &[RustPackage]) -> Vec<Chosen> {
+    let mut chosen: Vec<Chosen> = Vec::new();
+    for path in changed {
+        if let Some(owner) = rust_owner(path, packages)
+            && !chosen.iter().any(|c| c.id == owner.name)
+        {
+            chosen.push(Chosen {
+                id: owner.name.clone(),
+                reason: format!("{path} is in package {}", owner.name),
+            });
+        }
+    }
+    loop {
+        let before = chosen.len();
+        for package in packages {
+            if chosen.iter().any(|c| c.id == package.name) {
+                continue;
+            }
+            if let Some(dep) = package
+                .deps
+                .iter()
+                .find(|d| chosen.iter().any(|c| &c.id == *d))
+            {
+                chosen.push(Chosen {
+                    id: package.name.clone(),
+                    reason: format!("depends on {dep}, which changed"),
+                });
+            }
+        }
+        if chosen.len() == before {
+            return chosen;
+        }
+    }
 }
 
 /// A Go package, its directory relative to the module root.

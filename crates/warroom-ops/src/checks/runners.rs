@@ -1,5 +1,5 @@
-//! Which runners a project uses, and running one of them: pytest and
-//! cargo-nextest write JUnit XML, go test its JSON events, node's own test
+//! Which runners a project uses, and running one of them: pytest,
+//! cargo-nextest and `cargo test` write JUnit XML, go test its JSON events, node's own test
 //! runner events through a reporter of warroom's, jest its JSON report,
 //! vitest JUnit XML.
 
@@ -14,6 +14,8 @@ use super::{ChecksError, Selection, SmokeSet, TestResult, TestRun, exists, io};
 pub enum Runner {
     Pytest,
     Nextest,
+    /// `cargo test`, where cargo-nextest is not installed.
+    CargoTest,
     /// `go test -json`.
     Go,
     /// Node's built-in `node --test`.
@@ -27,6 +29,7 @@ impl Runner {
         match self {
             Runner::Pytest => "pytest",
             Runner::Nextest => "nextest",
+            Runner::CargoTest => "cargo-test",
             Runner::Go => "go",
             Runner::NodeTest => "node-test",
             Runner::Jest => "jest",
@@ -63,7 +66,11 @@ pub fn detect(dir: &Path) -> Vec<Runner> {
         runners.push(Runner::Pytest);
     }
     if exists(dir, "Cargo.toml") {
-        runners.push(Runner::Nextest);
+        runners.push(if super::cargo_test::nextest_installed(dir) {
+            Runner::Nextest
+        } else {
+            Runner::CargoTest
+        });
     }
     if exists(dir, "go.mod") {
         runners.push(Runner::Go);
@@ -131,6 +138,7 @@ pub fn run_with(
     match runner {
         Runner::Pytest => super::pytest::run(dir, selection, results_dir, smoke),
         Runner::Nextest => super::nextest::run(dir, selection, results_dir, smoke),
+        Runner::CargoTest => super::cargo_test::run(dir, selection, results_dir),
         Runner::Go => super::go::run(dir, selection, results_dir, smoke),
         Runner::NodeTest | Runner::Jest | Runner::Vitest => {
             super::node::run(runner, dir, selection, results_dir, smoke)

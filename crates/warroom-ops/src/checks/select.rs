@@ -6,8 +6,10 @@ use serde::Serialize;
 
 use super::{Runner, Selection};
 
-pub use super::owners::{GoUnit, JsTest, go_units, is_js_test, relative_imports};
-use super::owners::{crates_touched, go_packages_touched, js_tests_touched, pytest_tests};
+pub use super::owners::{GoUnit, JsTest, RustPackage, go_units, is_js_test, relative_imports};
+use super::owners::{
+    crates_and_dependents, crates_touched, go_packages_touched, js_tests_touched, pytest_tests,
+};
 
 /// How much of the suite a check runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,7 +70,7 @@ fn is_global(runner: Runner, path: &str) -> bool {
                 | "poetry.lock"
                 | "uv.lock"
         ),
-        Runner::Nextest => {
+        Runner::Nextest | Runner::CargoTest => {
             matches!(
                 name,
                 "Cargo.lock" | "rust-toolchain" | "rust-toolchain.toml"
@@ -108,7 +110,7 @@ fn is_global(runner: Runner, path: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Layout {
     pub test_files: Vec<String>,
-    pub packages: Vec<(String, String)>,
+    pub packages: Vec<RustPackage>,
     pub go: Option<Result<Vec<GoUnit>, String>>,
     pub js_tests: Vec<JsTest>,
 }
@@ -141,6 +143,7 @@ pub fn plan(runner: Runner, tier: Tier, changed: &[String], layout: &Layout) -> 
             let mut chosen = match runner {
                 Runner::Pytest => pytest_tests(changed, &layout.test_files),
                 Runner::Nextest => crates_touched(changed, &layout.packages),
+                Runner::CargoTest => crates_and_dependents(changed, &layout.packages),
                 Runner::Go => match &layout.go {
                     Some(Err(why)) if changed.iter().any(|p| p.ends_with(".go")) => {
                         return Plan {
@@ -239,6 +242,40 @@ mod tests {
 
     #[test]
     fn a_changed_crate_selects_it_and_its_dependents() {
+        let layout = Layout {
+            packages: vec![
+                RustPackage {
+                    dir: String::new(),
+                    name: "server".into(),
+                    deps: vec!["auth-core".into()],
+                },
+                RustPackage {
+                    dir: "crates/auth".into(),
+                    name: "auth-core".into(),
+                    deps: Vec::new(),
+                },
+                RustPackage {
+                    dir: "crates/billing".into(),
+                    name: "billing".into(),
+                    deps: Vec::new(),
+                },
+            ],
+            ..Layout::default()
+        };
+        let changed = s(&["crates/auth/src/pool.rs", "crates/auth/src/lib.rs"]);
+        // cargo test has no rdeps: warroom follows the dependencies itself.
+        let cargo = plan(Runner::CargoTest, Tier::Fast, &changed, &layout);
+        assert_eq!(
+            cargo.selection,
+            Selection::Some {
+                ids: s(&["auth-core", "server"]),
+                with_smoke: true
+            }
+        );
+        assert_eq!(
+            cargo.chosen[1].reason,
+            "depends on auth-core, which changed"
+        );
         let p = plan(
             Runner::Nextest,
             Tier::Fast,
@@ -249,8 +286,16 @@ mod tests {
             ]),
             &Layout {
                 packages: vec![
-                    (String::new(), "server".into()),
-                    ("crates/auth".into(), "auth-core".into()),
+                    RustPackage {
+                        dir: String::new(),
+                        name: "server".into(),
+                        deps: vec!["auth-core".into()],
+                    },
+                    RustPackage {
+                        dir: "crates/auth".into(),
+                        name: "auth-core".into(),
+                        deps: Vec::new(),
+                    },
                 ],
                 ..Layout::default()
             },

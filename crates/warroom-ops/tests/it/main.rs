@@ -1,6 +1,7 @@
 //! Notification channels against a real HTTP server on 127.0.0.1 and real files.
 
 mod checks;
+mod checks_cargo;
 mod checks_node;
 mod git;
 mod notify;
