@@ -9,6 +9,7 @@ pub mod message;
 pub mod names;
 pub mod redact;
 pub mod roles;
+pub mod rollout;
 pub mod span;
 pub mod supervision;
 pub mod target;
