@@ -1,9 +1,10 @@
 //! Adapters to the world outside tmux and the store: git (worktrees), the
-//! project's test runners, the forge's pull requests, and notification
-//! channels. Each is tested against the real thing (real git repositories,
+//! project's test runners, the forge's pull requests, the deploy runbook's
+//! commands and checks, and notification channels. Each is tested against the real thing (real git repositories,
 //! real pytest and nextest projects, HTTP servers on 127.0.0.1, a real file).
 
 pub mod checks;
+pub mod deploy;
 pub mod forge;
 pub mod git;
 pub mod notify;

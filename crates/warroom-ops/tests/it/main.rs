@@ -3,6 +3,7 @@
 mod checks;
 mod checks_cargo;
 mod checks_node;
+mod deploy;
 mod git;
 mod notify;
 
