@@ -123,6 +123,8 @@ pub struct App {
     pub(crate) forge: Box<dyn warroom_ops::PullRequests>,
     /// The project's test runners and commands.
     pub(crate) runners: Box<dyn warroom_ops::checks::TestRunners>,
+    /// The deploy runbook's commands and checks.
+    pub(crate) actions: Box<dyn warroom_ops::deploy::RunbookActions>,
     /// What sends notifications; `None` builds the real one when needed
     /// (an HTTP client costs a moment to build, and most commands send
     /// nothing).
@@ -149,6 +151,7 @@ impl App {
             runners: Box::new(warroom_ops::checks::ProjectRunners {
                 smoke: config.smoke.clone(),
             }),
+            actions: Box::new(warroom_ops::deploy::Prober::new()),
             notifier: None,
             config,
             clock: options.clock,

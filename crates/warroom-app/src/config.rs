@@ -90,6 +90,8 @@ struct ConfigSpec {
     delivery: DeliveryConfig,
     forge: ForgeConfig,
     checks: ChecksConfig,
+    #[serde(default)]
+    deploy: Option<warroom_model::rollout::Runbook>,
     channels: Vec<ChannelSpec>,
     roles: BTreeMap<String, RoleSpec>,
     team_types: BTreeMap<String, TeamTypeSpec>,
@@ -106,6 +108,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub forge: ForgeConfig,
     pub checks: ChecksConfig,
+    /// `[deploy]`: the project's rollout runbook, validated.
+    pub deploy: Option<warroom_model::rollout::Runbook>,
     /// `checks.smoke`, compiled once.
     pub smoke: warroom_ops::checks::SmokeSet,
     pub catalogue: Catalogue,
@@ -158,6 +162,19 @@ impl Config {
             smoke: warroom_ops::checks::SmokeSet::new(&spec.checks.smoke)
                 .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&sources))))?,
             checks: spec.checks,
+            deploy: match spec.deploy {
+                Some(runbook) => {
+                    runbook.validate().map_err(|problems| {
+                        AppError::Config(format!(
+                            "[deploy]: {} (in {})",
+                            problems.join("; "),
+                            describe(&sources)
+                        ))
+                    })?;
+                    Some(runbook)
+                }
+                None => None,
+            },
             catalogue,
             agents,
             channels: spec.channels,

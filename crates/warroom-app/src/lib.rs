@@ -9,6 +9,7 @@ mod doctor;
 mod error;
 mod incident;
 mod pipeline;
+mod rollout;
 mod store_pool;
 mod supervise;
 mod team;
@@ -34,6 +35,7 @@ pub use incident::views::{
 };
 pub use pipeline::checks::{CheckOptions, CheckView, FailedTest, RunView};
 pub use pipeline::pull_request::{CheckRef, PullRequestOptions, PullRequestView};
+pub use rollout::{CanaryOptions, MeasurementView, RolloutView, StepView};
 pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use team::deploy::DeployOptions;
 pub use views::{

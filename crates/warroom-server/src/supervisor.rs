@@ -20,6 +20,10 @@ const TIMERS_EVERY: Duration = Duration::from_secs(1);
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// How often the list of live teams is read again.
 const TEAMS_EVERY: Duration = Duration::from_secs(1);
+/// How often running rollouts are moved on: well under a check's interval,
+/// so a failing canary is rolled back within a quarter second of the
+/// measurement that failed it.
+const ROLLOUTS_EVERY: Duration = Duration::from_millis(250);
 
 /// Opens the app for a tmux server (teams may live on different servers).
 pub type OpenApp = dyn Fn(&str) -> Result<App, AppError>;
@@ -62,10 +66,12 @@ impl Supervisor {
         let mut last_heartbeat = Instant::now();
         let mut last_teams = Instant::now() - TEAMS_EVERY;
         let mut idle_since: Option<Instant> = None;
+        self.start_rollouts();
         loop {
             let started = Instant::now();
-            let idle =
-                self.watchers.is_empty() && !self.primary.has_open_incidents().unwrap_or(true);
+            let idle = self.watchers.is_empty()
+                && !self.primary.has_open_incidents().unwrap_or(true)
+                && !self.primary.has_active_rollouts().unwrap_or(true);
             match (idle, idle_since) {
                 (false, _) => idle_since = None,
                 (true, None) => idle_since = Some(started),
@@ -101,6 +107,34 @@ impl Supervisor {
                 }
             }
             self.wait(started);
+        }
+    }
+
+    /// Rollouts run on a thread of their own, with an app of their own: a
+    /// measurement that waits out its timeout must not hold up the agents'
+    /// supervision, nor a stuck pane a rollback.
+    fn start_rollouts(&self) {
+        let app = match (self.open_app)(&self.primary.tmux_socket().to_string()) {
+            Ok(app) => app,
+            Err(e) => {
+                log_line("ERROR", &format!("rollouts will not run: {e}"));
+                return;
+            }
+        };
+        let spawned = std::thread::Builder::new()
+            .name("rollouts".into())
+            .spawn(move || {
+                loop {
+                    let started = Instant::now();
+                    match app.drive_rollouts() {
+                        Ok(lines) => lines.iter().for_each(|l| log_line("INFO", l)),
+                        Err(e) => log_line("ERROR", &format!("rollouts: {e}")),
+                    }
+                    std::thread::sleep(ROLLOUTS_EVERY.saturating_sub(started.elapsed()));
+                }
+            });
+        if let Err(e) = spawned {
+            log_line("ERROR", &format!("rollouts will not run: {e}"));
         }
     }
 

@@ -12,15 +12,19 @@ mod migrate;
 mod open;
 mod read;
 mod records;
+mod rollouts;
 mod supervision;
 mod write;
 
 pub use error::StoreError;
 pub use incidents::{AttachmentRecord, NotificationRecord, NotificationStatus, UpdateRecord};
 pub use integrity::{IntegrityCheck, IntegrityReport};
+/// The schema version a store is migrated to when opened.
+pub use migrate::LATEST as SCHEMA_VERSION;
 pub use records::{
     AgentRecord, MessageKind, MessageRecord, NewAgent, NewMessage, NewTeam, TeamRecord,
 };
+pub use rollouts::RolloutRecord;
 pub use supervision::Evidence;
 pub use write::Tx;
 

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_incidents.sql"),
     include_str!("../migrations/0003_agent_states.sql"),
     include_str!("../migrations/0004_supervision.sql"),
+    include_str!("../migrations/0005_rollouts.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -43,6 +43,9 @@ pub struct Cli {
 pub enum Command {
     /// Deploy an emergency team: `quick-deploy backend 3 --project-name auth-hotfix`.
     QuickDeploy(QuickDeploy),
+    /// Roll the fix out: `deploy auth-hotfix --canary`, then `deploy
+    /// status|promote|abort|retry auth-hotfix`.
+    Deploy(crate::commands::rollout::DeployArgs),
     /// Teams: add an agent, list, status, broadcast, kill.
     #[command(subcommand)]
     Team(TeamCommand),

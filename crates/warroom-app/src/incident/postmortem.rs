@@ -212,6 +212,7 @@ impl App {
                 ["time", "actor", "event"].map(String::from).to_vec(),
                 events
                     .iter()
+                    .filter(|e| !routine_measurement(&e.kind))
                     .map(|e| vec![utc(e.at), e.actor.clone(), e.kind.describe()])
                     .collect(),
             )],
@@ -363,4 +364,15 @@ fn action_items(incident: &Incident, todos: &[Todo]) -> Vec<ActionItem> {
         Priority::P2,
     ));
     items
+}
+
+/// A rollout's passing measurement: one of many, left out of the timeline.
+fn routine_measurement(kind: &warroom_model::EventKind) -> bool {
+    matches!(
+        kind,
+        warroom_model::EventKind::Incident(IncidentEvent::RolloutMeasured {
+            judged: warroom_model::rollout::Judged::Success,
+            ..
+        })
+    )
 }

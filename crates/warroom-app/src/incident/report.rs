@@ -212,6 +212,9 @@ fn tells_the_story(kind: &EventKind) -> bool {
         EventKind::Incident(e) => match e {
             I::TodoAdded { .. } | I::TodoClaimed { .. } | I::TodoEdited { .. } => false,
             I::NotificationSent { .. } => false,
+            // A rollout's passing measurements are many and say little: the
+            // timeline keeps the ones that decided something.
+            I::RolloutMeasured { judged, .. } => *judged != warroom_model::rollout::Judged::Success,
             I::TodoStatusChanged { to, .. } => matches!(
                 to,
                 warroom_model::TodoStatus::Done | warroom_model::TodoStatus::Blocked

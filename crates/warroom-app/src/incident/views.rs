@@ -69,8 +69,22 @@ pub struct IncidentView {
     pub postmortem_required: bool,
     /// The hotfix's pull request, once opened.
     pub pull_request: Option<warroom_model::PullRequestRef>,
+    /// The latest rollout of the fix, once one began.
+    pub rollout: Option<RolloutLine>,
     pub implicit: bool,
     pub now: Millis,
+}
+
+/// Where the latest rollout is, in a line.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolloutLine {
+    pub id: i64,
+    pub version: String,
+    pub stage: String,
+    /// 1-based, of `steps`.
+    pub step: usize,
+    pub steps: usize,
+    pub weight: u8,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,6 +187,17 @@ impl App {
             postmortem: incident.postmortem.clone(),
             postmortem_required: incident.policy.postmortem_required,
             pull_request: incident.pull_request.clone(),
+            rollout: match team_id {
+                Some(team) => self.store().rollouts(team)?.pop().map(|r| RolloutLine {
+                    id: r.id,
+                    version: r.run.version.clone(),
+                    stage: r.run.stage_name().to_owned(),
+                    step: r.run.step + 1,
+                    steps: r.runbook.steps.len(),
+                    weight: r.run.weight(&r.runbook),
+                }),
+                None => None,
+            },
             implicit: incident.implicit,
             now,
         })

@@ -185,7 +185,7 @@ impl App {
         })
     }
 
-    fn incident_of(&self, team: &TeamRecord) -> Result<Option<Incident>, AppError> {
+    pub(crate) fn incident_of(&self, team: &TeamRecord) -> Result<Option<Incident>, AppError> {
         match self.store().incident_of_team(team.id)? {
             Some(id) => Ok(Some(self.load_incident(id)?.0)),
             None => Ok(None),
@@ -194,7 +194,7 @@ impl App {
 
     /// The newest passing check of `commit`: a full one, or with
     /// `fast_is_enough` a fast one.
-    fn passing_check(
+    pub(crate) fn passing_check(
         &self,
         team: &TeamRecord,
         commit: &str,

@@ -12,6 +12,7 @@ use crate::incident::comms::UpdateStatus;
 use crate::incident::lifecycle::{Milestone, Phase};
 use crate::incident::severity::Severity;
 use crate::incident::todo::{Priority, TodoStatus, todo_ref};
+use crate::rollout::{Found, Judged};
 use crate::span::human;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,6 +138,52 @@ pub enum IncidentEvent {
         path: String,
         action_items: usize,
     },
+    /// `deploy --canary`: a rollout of the fix began.
+    RolloutStarted {
+        rollout: i64,
+        version: String,
+        stable_version: String,
+        commit: String,
+        /// Each step's weight, in order.
+        weights: Vec<u8>,
+    },
+    /// The runbook's set-weight or rollback command ran.
+    RolloutCommand {
+        rollout: i64,
+        /// `set-weight` or `rollback`.
+        action: String,
+        step: usize,
+        weight: u8,
+        argv: Vec<String>,
+        exit_code: Option<i32>,
+        duration_ms: Millis,
+        error: Option<String>,
+        output: String,
+    },
+    /// A check measured during a rollout, and how its policy judged it.
+    RolloutMeasured {
+        rollout: i64,
+        step: usize,
+        check: String,
+        found: Found,
+        judged: Judged,
+        value: Option<String>,
+        /// The request, query or command as it ran.
+        query: String,
+        message: String,
+        /// The limits applied: `failure_limit=0 consecutive_error_limit=4 on_no_data=inconclusive`.
+        policy: String,
+    },
+    /// A rollout changed stage: paused, promoted, aborted, rolling back,
+    /// ended.
+    RolloutStage {
+        rollout: i64,
+        from: String,
+        to: String,
+        step: usize,
+        weight: u8,
+        reason: Option<String>,
+    },
 }
 
 fn time(at: Millis) -> String {
@@ -168,6 +215,10 @@ impl IncidentEvent {
             Self::NotificationSent { .. } => "notification-sent",
             Self::NotificationFailed { .. } => "notification-failed",
             Self::PostmortemWritten { .. } => "postmortem-written",
+            Self::RolloutStarted { .. } => "rollout-started",
+            Self::RolloutCommand { .. } => "rollout-command",
+            Self::RolloutMeasured { .. } => "rollout-measured",
+            Self::RolloutStage { .. } => "rollout-stage",
         }
     }
 
@@ -335,6 +386,73 @@ impl IncidentEvent {
             ),
             Self::PostmortemWritten { path, action_items } => {
                 format!("postmortem written to {path} ({action_items} action items)")
+            }
+            Self::RolloutStarted {
+                rollout,
+                version,
+                stable_version,
+                weights,
+                ..
+            } => {
+                let steps: Vec<String> = weights.iter().map(|w| format!("{w}%")).collect();
+                format!(
+                    "rollout {rollout} of {version} began (stable {stable_version}; steps {})",
+                    steps.join(" -> ")
+                )
+            }
+            Self::RolloutCommand {
+                rollout,
+                action,
+                weight,
+                argv,
+                duration_ms,
+                error,
+                ..
+            } => {
+                let what = if action == "rollback" {
+                    "rollback".to_owned()
+                } else {
+                    format!("weight {weight}%")
+                };
+                match error {
+                    None => format!(
+                        "rollout {rollout}: {what} set in {} ms ({})",
+                        duration_ms,
+                        argv.join(" ")
+                    ),
+                    Some(e) => {
+                        format!("rollout {rollout}: {what} FAILED: {e} ({})", argv.join(" "))
+                    }
+                }
+            }
+            Self::RolloutMeasured {
+                rollout,
+                step,
+                check,
+                judged,
+                message,
+                ..
+            } => format!(
+                "rollout {rollout} step {}: check {check} {}: {message}",
+                step + 1,
+                serde_json::to_value(judged)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+            Self::RolloutStage {
+                rollout,
+                from,
+                to,
+                weight,
+                reason,
+                ..
+            } => {
+                let why = reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                format!("rollout {rollout} {from} -> {to} at {weight}%{why}")
             }
         }
     }

@@ -181,9 +181,10 @@ fn default_status() -> u16 {
     200
 }
 
-/// One named check and how its measurements are judged.
+/// One named check and how its measurements are judged. (Unknown keys are
+/// refused by `CheckKind`, which gets every key this struct does not take:
+/// serde's `flatten` cannot be combined with `deny_unknown_fields` here.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CheckSpec {
     pub name: String,
     #[serde(flatten)]

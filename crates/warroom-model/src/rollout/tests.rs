@@ -296,3 +296,24 @@ fn a_runbook_that_cannot_run_says_each_problem() {
     assert!("~ 1".parse::<Condition>().is_err());
     assert!(">= x".parse::<Condition>().is_err());
 }
+
+#[test]
+fn checks_read_from_toml_and_a_misspelt_key_is_refused() {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        checks: Vec<CheckSpec>,
+    }
+    let doc: Doc = toml::from_str(
+        "[[checks]]\nname = \"errors\"\nkind = \"prometheus\"\naddress = \"http://127.0.0.1:9090\"\nquery = \"up\"\ncondition = \"<= 0.01\"\ninterval = \"2s\"\non_no_data = \"fail\"\n",
+    )
+    .expect("parses");
+    let check = &doc.checks[0];
+    assert_eq!(check.interval, Span::from_millis(2_000));
+    assert_eq!(check.on_no_data, NoDataPolicy::Fail);
+    assert_eq!(check.consecutive_error_limit, 4);
+    assert!(matches!(check.kind, CheckKind::Prometheus { .. }));
+    let typo = toml::from_str::<Doc>(
+        "[[checks]]\nname = \"h\"\nkind = \"http\"\nurl = \"http://x\"\nintervall = \"2s\"\n",
+    );
+    assert!(typo.is_err());
+}

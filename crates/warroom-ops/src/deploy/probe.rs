@@ -9,18 +9,28 @@ use warroom_model::rollout::{CheckKind, CheckSpec, CommandSpec, Found};
 use super::prometheus::{PromValue, query};
 use super::{CommandOutcome, Measurement, RunbookActions, Vars, millis, run_command};
 
+/// Built on first use: most commands that open the app measure nothing.
+#[derive(Default)]
 pub struct Prober {
-    client: reqwest::blocking::Client,
+    client: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
 }
 
 impl Prober {
-    pub fn new() -> Result<Self, String> {
-        crate::notify::install_crypto();
-        let client = reqwest::blocking::Client::builder()
-            .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Self { client })
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn client(&self) -> Result<&reqwest::blocking::Client, String> {
+        self.client
+            .get_or_init(|| {
+                crate::notify::install_crypto();
+                reqwest::blocking::Client::builder()
+                    .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| format!("no HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
@@ -108,7 +118,11 @@ impl Prober {
                 );
             }
         };
-        let response = match self.client.get(url).timeout(timeout).send() {
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return (Found::Error, None, e),
+        };
+        let response = match client.get(url).timeout(timeout).send() {
             Ok(r) => r,
             Err(e) => return (Found::Error, None, format!("no answer: {e}")),
         };
@@ -145,8 +159,12 @@ impl Prober {
         guard: Option<(String, f64)>,
         timeout: Duration,
     ) -> (Found, Option<String>, String) {
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return (Found::Error, None, e),
+        };
         if let Some((guard_query, at_least)) = guard {
-            match query(&self.client, address, &guard_query, timeout) {
+            match query(client, address, &guard_query, timeout) {
                 Err(e) => return (Found::Error, None, e),
                 Ok(PromValue::NoData(why)) => {
                     return (
@@ -165,7 +183,7 @@ impl Prober {
                 Ok(PromValue::Number(_)) => {}
             }
         }
-        match query(&self.client, address, promql, timeout) {
+        match query(client, address, promql, timeout) {
             Err(e) => (Found::Error, None, e),
             Ok(PromValue::NoData(why)) => (Found::NoData, None, why),
             Ok(PromValue::Number(n)) if condition.holds(n) => (

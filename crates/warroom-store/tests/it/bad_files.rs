@@ -132,7 +132,10 @@ fn a_fresh_directory_gets_a_complete_private_store() {
     let data = dir.path().join("new").join("data");
     let mut store = open(&data);
     assert!(!store.is_read_only());
-    assert_eq!(store.schema_version().expect("version"), 4);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        warroom_store::SCHEMA_VERSION
+    );
     team(&mut store, "auth-hotfix");
     drop(store);
     let names: Vec<String> = std::fs::read_dir(&data)
@@ -155,7 +158,10 @@ fn an_unfinished_build_left_by_a_crash_is_cleared() {
         std::fs::write(dir.path().join(name), garbage(5000, 9)).expect("write");
     }
     let store = open(dir.path());
-    assert_eq!(store.schema_version().expect("version"), 4);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        warroom_store::SCHEMA_VERSION
+    );
     assert!(!dir.path().join("warroom.db.new").exists());
     assert!(!dir.path().join("warroom.db.new-journal").exists());
 }

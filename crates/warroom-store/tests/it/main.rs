@@ -2,6 +2,7 @@ mod bad_files;
 mod concurrency;
 mod projections;
 mod read_only;
+mod rollouts;
 
 use std::path::Path;
 

@@ -14,7 +14,10 @@ fn the_database_and_its_directory_are_private() {
         |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(store.path()), 0o600);
     assert_eq!(mode(&data), 0o700);
-    assert_eq!(store.schema_version().expect("version"), 4);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        warroom_store::SCHEMA_VERSION
+    );
     // -wal and -shm exist once WAL is on; they inherit the database's mode.
     for ext in ["db-wal", "db-shm"] {
         let p = store.path().with_extension(ext);

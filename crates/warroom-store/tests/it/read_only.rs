@@ -80,7 +80,10 @@ fn can_write(path: &Path) -> bool {
 
 fn assert_reads_but_refuses_writes(store: &mut Store, db: &Path) {
     assert!(store.is_read_only());
-    assert_eq!(store.schema_version().expect("version"), 4);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        warroom_store::SCHEMA_VERSION
+    );
     assert!(store.team_by_name("auth-hotfix").expect("read").is_some());
     assert_eq!(store.live_teams().expect("read").len(), 1);
     assert!(

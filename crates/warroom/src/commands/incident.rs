@@ -283,6 +283,18 @@ fn print_status(v: &IncidentView, roles: &ShortRoles) {
             fit(&format!("  pull request #{}: {}", pr.number, pr.url), WIDTH)
         );
     }
+    if let Some(r) = &v.rollout {
+        println!(
+            "{}",
+            fit(
+                &format!(
+                    "  rollout {} of {}: {} at {}% (step {} of {})",
+                    r.id, r.version, r.stage, r.weight, r.step, r.steps
+                ),
+                WIDTH
+            )
+        );
+    }
     println!("  clocks:");
     for c in &v.clocks {
         let elapsed = c.elapsed_ms.map(human).unwrap_or_else(|| "-".into());

@@ -7,6 +7,7 @@ mod doctor;
 mod hook;
 mod incident;
 mod pm;
+pub mod rollout;
 mod supervise;
 mod team;
 
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let app = context::open(&cli)?;
     match &cli.command {
         Command::QuickDeploy(args) => deploy::quick_deploy(&cli, &app, args),
+        Command::Deploy(args) => rollout::run(&cli, &app, args, cli.json),
         Command::Team(cmd) => team::run(&app, cmd, cli.json),
         Command::Agent(cmd) => agent::run(&app, cmd, cli.json),
         Command::Pm(cmd) => pm::run(&app, cmd, cli.json),

@@ -3,6 +3,7 @@
 //! Claude Code and Codex driven by a scripted model endpoint on 127.0.0.1.
 
 mod briefing;
+mod canary_stack;
 mod checks;
 mod checks_ecosystems;
 mod cli_surface;
@@ -19,6 +20,7 @@ mod real_clis;
 mod real_gates;
 mod real_supervisor;
 mod repo;
+mod rollout;
 mod safety;
 mod secrets;
 mod seed;
