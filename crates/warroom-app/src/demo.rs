@@ -96,6 +96,7 @@ impl App {
                 // The simulated agents edit nothing; no branches in the
                 // repository the demo happens to run in.
                 no_worktree: true,
+                project_dir: None,
             },
         )?;
         progress(DemoStep::Deployed(&deploy));

@@ -46,6 +46,8 @@ pub struct DeployOptions<'a> {
     pub incident: Option<IncidentId>,
     /// Share the project's checkout instead of a worktree per agent.
     pub no_worktree: bool,
+    /// The project the team works on, when not the one warroom runs in.
+    pub project_dir: Option<&'a Path>,
 }
 
 impl App {
@@ -93,7 +95,8 @@ impl App {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let actor = self.actor()?.label();
-        let project_dir = self.project_dir.to_string_lossy().into_owned();
+        let project = options.project_dir.unwrap_or(&self.project_dir);
+        let project_dir = project.to_string_lossy().into_owned();
         let socket = self.tmux.socket().to_string();
         let mut incident = self.incident_for_team(name.as_str(), options.incident)?;
         let how = match (incident.id, options.incident) {
@@ -143,7 +146,7 @@ impl App {
             Ok((team, agents))
         })?;
         let spawned = self
-            .prepare_all(team.id, &plans)
+            .prepare_all(team.id, project, &plans)
             .and_then(|()| self.spawn_all(&team, &agents));
         let client = match spawned {
             Ok(client) => client,
@@ -153,7 +156,7 @@ impl App {
                 let _ = self.tmux.kill_session(&team.name);
                 for plan in &plans {
                     if plan.branch.is_some() && plan.workdir.exists() {
-                        let _ = self.git.remove(&self.project_dir, &plan.workdir, false);
+                        let _ = self.git.remove(project, &plan.workdir, false);
                     }
                 }
                 let _ = self.write(&actor, |tx| Ok(tx.end_team(&team)?));
@@ -203,10 +206,16 @@ impl App {
         if display_name.is_empty() {
             return Err(AppError::bad_input("the display name is empty"));
         }
-        let plan = self.plan(&team.name, &role, display_name, options)?;
+        // The newcomer works on the team's project, wherever this runs.
+        let project = std::path::PathBuf::from(&team.project_dir);
+        let options = DeployOptions {
+            project_dir: Some(&project),
+            ..*options
+        };
+        let plan = self.plan(&team.name, &role, display_name, &options)?;
         let client = self.control(&team)?;
         let actor = self.actor()?.label();
-        self.prepare_all(team.id, std::slice::from_ref(&plan))?;
+        self.prepare_all(team.id, &project, std::slice::from_ref(&plan))?;
         let agent = self.write(&actor, |tx| {
             let window = tx.next_window(team.id)?;
             Ok(add_agent(tx, &team, window, &plan)?)
@@ -254,9 +263,9 @@ impl App {
         } else {
             "sim".to_owned()
         };
-        let (workdir, branch) = if options.no_worktree || !self.git.is_repository(&self.project_dir)
-        {
-            (self.project_dir.clone(), None)
+        let project = options.project_dir.unwrap_or(&self.project_dir);
+        let (workdir, branch) = if options.no_worktree || !self.git.is_repository(project) {
+            (project.to_path_buf(), None)
         } else {
             (
                 worktree::worktree_path(&self.data_dir, team, role),
@@ -310,7 +319,12 @@ impl App {
     }
 
     /// Creates each plan's worktree and pre-seeds its CLI's state files.
-    fn prepare_all(&self, team_id: TeamId, plans: &[Plan]) -> Result<(), AppError> {
+    fn prepare_all(
+        &self,
+        team_id: TeamId,
+        project: &Path,
+        plans: &[Plan],
+    ) -> Result<(), AppError> {
         for plan in plans {
             if let Some(branch) = &plan.branch {
                 if plan.workdir.exists() {
@@ -319,7 +333,7 @@ impl App {
                         plan.workdir.display()
                     )));
                 }
-                self.git.create(&self.project_dir, &plan.workdir, branch)?;
+                self.git.create(project, &plan.workdir, branch)?;
             }
             let profile = self.config.profile(&plan.cli)?;
             let env = |name: &str| {

@@ -28,6 +28,7 @@ pub fn quick_deploy(cli: &Cli, app: &App, args: &QuickDeploy) -> Result<()> {
             scenario: args.scenario.as_deref(),
             incident,
             no_worktree: args.no_worktree,
+            project_dir: None,
         },
     )?;
     let supervisor = if args.daemon.no_daemon {
