@@ -20,7 +20,7 @@ mod views;
 pub use agent::messages::ExportFormat;
 pub use app::{App, AppOptions, Clock, DRILL_ANCHOR_VAR, DRILL_START_VAR};
 pub use config::Config;
-pub use demo::{DemoOptions, DemoResult, DemoStep};
+pub use demo::{BRANCH as DEMO_BRANCH, DemoOptions, DemoProduction, DemoResult, DemoStep};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorView};
 pub use error::{AppError, ErrorKind, Hint};
 pub use incident::declare::{DeclareOptions, IncidentEdit};

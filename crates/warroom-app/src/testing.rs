@@ -77,6 +77,18 @@ impl Worktrees for FakeGit {
             .push(format!("{remote} {branch}"));
         Ok(())
     }
+    fn commit_all(
+        &self,
+        _dir: &Path,
+        _branch: &str,
+        _author: &str,
+        _message: &str,
+    ) -> Result<String, GitError> {
+        Ok("0".repeat(40))
+    }
+    fn add_bare_remote(&self, _project: &Path, _name: &str, _path: &Path) -> Result<(), GitError> {
+        Ok(())
+    }
 }
 
 pub(crate) struct TestApp {

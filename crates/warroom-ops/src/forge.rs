@@ -144,6 +144,8 @@ pub struct PullRequestDraft {
 pub enum Opened {
     Created,
     Updated,
+    /// A dry run: the branch was pushed, nothing was sent to the forge.
+    NotOpened,
 }
 
 pub struct Forge {

@@ -56,6 +56,18 @@ pub trait Worktrees: Send + Sync {
     fn remote_url(&self, project: &Path, remote: &str) -> Result<String, GitError>;
     /// Pushes a branch to a remote with the engineer's own credentials.
     fn push(&self, project: &Path, remote: &str, branch: &str) -> Result<(), GitError>;
+    /// Commits everything in `dir` (a new repository on `main` when it is
+    /// none yet) as `author` ("Name <email>"), on `branch` (made from HEAD
+    /// when new). Returns the commit. The demo's project is made this way.
+    fn commit_all(
+        &self,
+        dir: &Path,
+        branch: &str,
+        author: &str,
+        message: &str,
+    ) -> Result<String, GitError>;
+    /// A bare repository at `path`, added to `project` as remote `name`.
+    fn add_bare_remote(&self, project: &Path, name: &str, path: &Path) -> Result<(), GitError>;
 }
 
 /// The `git` on PATH, with the engineer's own configuration, hooks and
@@ -210,6 +222,61 @@ impl Worktrees for Git {
         cmd.args(["push", "--quiet", "--", remote])
             .arg(format!("refs/heads/{branch}:refs/heads/{branch}"));
         run(cmd, &format!("git push {remote} {branch}"))?;
+        Ok(())
+    }
+
+    fn commit_all(
+        &self,
+        dir: &Path,
+        branch: &str,
+        author: &str,
+        message: &str,
+    ) -> Result<String, GitError> {
+        if dir.join(".git").exists() {
+            let mut current = self.git(dir);
+            current.args(["rev-parse", "--abbrev-ref", "HEAD"]);
+            if run(current, "git rev-parse")?.trim() != branch {
+                let exists = self.commit_of(dir, &format!("refs/heads/{branch}")).is_ok();
+                let mut switch = self.git(dir);
+                switch.arg("checkout").arg("--quiet");
+                if !exists {
+                    switch.arg("-b");
+                }
+                switch.arg(branch);
+                run(switch, &format!("git checkout {branch}"))?;
+            }
+        } else {
+            let mut init = self.git(dir);
+            init.args(["init", "--quiet", "--initial-branch", branch]);
+            run(init, &format!("git init {}", dir.display()))?;
+        }
+        let mut add = self.git(dir);
+        add.args(["add", "--all"]);
+        run(add, "git add --all")?;
+        let (name, email) = author
+            .split_once(" <")
+            .map(|(n, e)| (n.to_owned(), e.trim_end_matches('>').to_owned()))
+            .unwrap_or_else(|| (author.to_owned(), "warroom@localhost".to_owned()));
+        let mut commit = self.git(dir);
+        commit
+            .arg("-c")
+            .arg(format!("user.name={name}"))
+            .arg("-c")
+            .arg(format!("user.email={email}"))
+            .args(["commit", "--quiet", "--no-verify", "-m", message]);
+        run(commit, &format!("git commit in {}", dir.display()))?;
+        self.commit_of(dir, "HEAD")
+    }
+
+    fn add_bare_remote(&self, project: &Path, name: &str, path: &Path) -> Result<(), GitError> {
+        let mut init = Command::new("git");
+        init.envs(self.env.iter().map(|(k, v)| (k, v)))
+            .args(["init", "--quiet", "--bare"])
+            .arg(path);
+        run(init, &format!("git init --bare {}", path.display()))?;
+        let mut remote = self.git(project);
+        remote.args(["remote", "add", name]).arg(path);
+        run(remote, &format!("git remote add {name}"))?;
         Ok(())
     }
 

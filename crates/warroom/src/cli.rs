@@ -111,6 +111,9 @@ pub enum Command {
     /// The simulated agent (run by warroom inside a pane).
     #[command(hide = true)]
     SimAgent(SimAgent),
+    /// The demo's small production: two versions and a router.
+    #[command(hide = true)]
+    DemoService(crate::commands::demo_service::DemoService),
     /// Record an agent CLI's hook event (its JSON on stdin); installed by
     /// warroom into the agents' settings. Always exits 0.
     #[command(hide = true)]
@@ -548,6 +551,9 @@ pub enum PmCommand {
         /// Open it without a passing check; the reason is recorded.
         #[arg(long, value_name = "REASON")]
         force: Option<String>,
+        /// Push the branch and show the pull request, but open nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Write a report: `pm report auth-hotfix --type incident`.
     Report {
@@ -571,6 +577,10 @@ pub struct Demo {
     /// Seconds to let the agents talk before the report.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+    /// Roll out a fix that passes its tests but fails in production: the
+    /// canary is rolled back automatically.
+    #[arg(long)]
+    pub bad_fix: bool,
     #[command(flatten)]
     pub daemon: DaemonChoice,
 }

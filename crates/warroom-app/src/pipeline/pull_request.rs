@@ -22,6 +22,9 @@ pub struct PullRequestOptions<'a> {
     pub skip_full_tests: bool,
     /// Open it without a passing check; the reason is recorded.
     pub force: Option<&'a str>,
+    /// Push the branch and compose the pull request, but open nothing:
+    /// for a demo, or a project with no forge.
+    pub dry_run: bool,
 }
 
 /// The check a pull request rests on.
@@ -44,6 +47,8 @@ pub struct PullRequestView {
     pub check: Option<CheckRef>,
     pub forced: Option<String>,
     pub emergency: bool,
+    /// A dry run's title and body: what would have been opened.
+    pub draft: Option<(String, String)>,
 }
 
 impl App {
@@ -96,7 +101,42 @@ impl App {
             })
             .hint("or open it anyway with --force \"<reason>\"; the reason is recorded"));
         }
+        let incident = self.incident_of(&team)?;
+        let stat = self
+            .git
+            .diff_stat(&project, options.base, &commit)
+            .unwrap_or_default();
+        let draft = PullRequestDraft {
+            title: title(incident.as_ref(), &branch),
+            body: redact(&body(
+                incident.as_ref(),
+                &commit,
+                &stat,
+                check.as_ref(),
+                forced.as_deref(),
+            ))
+            .text,
+            head: branch.clone(),
+            base: options.base.to_owned(),
+        };
         let forge = &self.config.forge;
+        if options.dry_run {
+            // Pushed for real; the forge is not asked: what would be opened
+            // is shown, marked as not opened.
+            self.git.push(&project, &forge.remote, &branch)?;
+            return Ok(PullRequestView {
+                team: team.name.clone(),
+                branch,
+                commit,
+                number: 0,
+                url: String::new(),
+                opened: Opened::NotOpened,
+                check,
+                forced,
+                emergency: options.emergency,
+                draft: Some((draft.title, draft.body)),
+            });
+        }
         let repo = match &forge.repo {
             Some(repo) => repo.clone(),
             None => {
@@ -116,24 +156,6 @@ impl App {
             .ok()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| forge.api_url.clone());
-        let incident = self.incident_of(&team)?;
-        let stat = self
-            .git
-            .diff_stat(&project, options.base, &commit)
-            .unwrap_or_default();
-        let draft = PullRequestDraft {
-            title: title(incident.as_ref(), &branch),
-            body: redact(&body(
-                incident.as_ref(),
-                &commit,
-                &stat,
-                check.as_ref(),
-                forced.as_deref(),
-            ))
-            .text,
-            head: branch.clone(),
-            base: options.base.to_owned(),
-        };
         self.git.push(&project, &forge.remote, &branch)?;
         let target = ForgeTarget { api_url, repo };
         let (pr, opened) = self
@@ -182,6 +204,7 @@ impl App {
             check,
             forced,
             emergency: options.emergency,
+            draft: None,
         })
     }
 
@@ -299,6 +322,7 @@ mod tests {
             emergency: true,
             skip_full_tests: true,
             force,
+            dry_run: false,
         }
     }
 
@@ -318,6 +342,36 @@ mod tests {
         assert_eq!(err.kind(), crate::error::ErrorKind::BadInput, "{err}");
         assert!(err.to_string().contains("no passing --fast check"), "{err}");
         assert!(pushed.lock().expect("lock").is_empty());
+        assert!(calls.lock().expect("lock").is_empty());
+    }
+
+    #[test]
+    fn a_dry_run_pushes_and_composes_but_asks_the_forge_nothing() {
+        let git = FakeGit::default();
+        let pushed = std::sync::Arc::clone(&git.pushed);
+        let mut t = app(git);
+        let forge = FakeForge {
+            no_token: true,
+            ..FakeForge::default()
+        };
+        let calls = std::sync::Arc::clone(&forge.calls);
+        t.app.forge = Box::new(forge);
+        team(&t, "auth-hotfix", &["developer"]);
+        let view = t
+            .app
+            .create_pr(
+                "auth-hotfix",
+                &PullRequestOptions {
+                    dry_run: true,
+                    ..options(Some("demo"))
+                },
+            )
+            .expect("a dry run needs no token");
+        assert_eq!(view.opened, Opened::NotOpened);
+        let (title, body) = view.draft.expect("what would be opened");
+        assert!(title.contains("hotfix/auth-hotfix/developer"), "{title}");
+        assert!(!body.is_empty());
+        assert_eq!(pushed.lock().expect("lock").len(), 1);
         assert!(calls.lock().expect("lock").is_empty());
     }
 

@@ -169,6 +169,9 @@ fn view(
                 "done"
             } else if i == run.step && !run.is_done() {
                 "current"
+            } else if i == run.step {
+                // Ended here without promotion: the step it failed at.
+                run.stage_name()
             } else {
                 "pending"
             },

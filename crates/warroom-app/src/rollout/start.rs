@@ -31,9 +31,18 @@ impl App {
         team: &str,
         options: &CanaryOptions<'_>,
     ) -> Result<RolloutView, AppError> {
+        self.start_rollout(team, options, self.runbook()?)
+    }
+
+    /// Starts `runbook` for the team's hotfix (the demo brings its own).
+    pub(crate) fn start_rollout(
+        &self,
+        team: &str,
+        options: &CanaryOptions<'_>,
+        runbook: Runbook,
+    ) -> Result<RolloutView, AppError> {
         let team = self.any_team(team)?;
         self.may_deploy(&team, "deploy")?;
-        let runbook = self.runbook()?;
         let rollouts = self.store().rollouts(team.id)?;
         if let Some(running) = rollouts.iter().find(|r| !r.run.is_done()) {
             return Err(AppError::bad_input(format!(

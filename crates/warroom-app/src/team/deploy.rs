@@ -319,12 +319,7 @@ impl App {
     }
 
     /// Creates each plan's worktree and pre-seeds its CLI's state files.
-    fn prepare_all(
-        &self,
-        team_id: TeamId,
-        project: &Path,
-        plans: &[Plan],
-    ) -> Result<(), AppError> {
+    fn prepare_all(&self, team_id: TeamId, project: &Path, plans: &[Plan]) -> Result<(), AppError> {
         for plan in plans {
             if let Some(branch) = &plan.branch {
                 if plan.workdir.exists() {

@@ -1,13 +1,9 @@
-use std::time::Duration;
-
 use anyhow::{Context, Result};
 use warroom_agents::sim::{self, Scenario, SimOptions};
-use warroom_app::{
-    App, DemoOptions, DemoStep, DeployOptions, DeployResult, IncidentLink, IncidentLinkKind,
-};
+use warroom_app::{App, DeployOptions, DeployResult, IncidentLink, IncidentLinkKind};
 
 use super::fail_if;
-use crate::cli::{Cli, Demo, QuickDeploy, SimAgent};
+use crate::cli::{Cli, QuickDeploy, SimAgent};
 use crate::context;
 use crate::output::{WIDTH, agent_cli, column, fit, json, message_result, wrap};
 
@@ -111,87 +107,6 @@ fn indent(text: &str, by: usize) -> String {
         .map(|l| format!("{}{l}", " ".repeat(by)))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-pub fn demo(cli: &Cli, app: &App, args: &Demo) -> Result<()> {
-    let as_json = cli.json;
-    let options = DemoOptions {
-        team: args.team.clone(),
-        cleanup: args.cleanup,
-        settle_timeout: Duration::from_secs(args.timeout),
-    };
-    let mut progress = |step: DemoStep<'_>| {
-        if as_json {
-            return;
-        }
-        match step {
-            DemoStep::Deployed(d) => {
-                println!("1. quick-deploy backend 3 --project-name {}", d.team);
-                print_deploy(d, "backend 3, simulated agents");
-            }
-            DemoStep::Broadcast(b) => {
-                println!(
-                    "\n2. team broadcast {} \"CRITICAL: Auth service returning 500 errors. ...\"",
-                    b.team
-                );
-                for r in &b.results {
-                    println!("   {}", message_result(r));
-                }
-            }
-            DemoStep::LogSent(r) => {
-                println!(
-                    "\n3. agent send {} \"$(tail -n 100 error.log)\"   (shell and tmux syntax inside, delivered as text)",
-                    r.to.target
-                );
-                println!("   {}", message_result(r));
-            }
-            DemoStep::Conversation { messages, settled } => {
-                println!(
-                    "\n4. the agents coordinate: {messages} messages so far{}",
-                    if settled {
-                        ""
-                    } else {
-                        " (still talking when the demo stopped waiting)"
-                    }
-                );
-            }
-            DemoStep::Exported { path, count } => {
-                println!(
-                    "\n5. agent messages --export: {count} messages in {}",
-                    path.display()
-                );
-            }
-            DemoStep::Reported(path) => {
-                println!("6. pm report --type incident: {}", path.display())
-            }
-            DemoStep::CleanedUp => println!("7. team kill: the demo team is stopped"),
-        }
-    };
-    let result = app.demo(&options, &mut progress)?;
-    if as_json {
-        json(&result)?;
-    } else {
-        println!(
-            "\n{} of {} messages submitted.",
-            result.submitted, result.messages
-        );
-        if !result.cleaned_up {
-            if !args.daemon.no_daemon {
-                app.set_supervision(Some(&result.team), true)?;
-                let (info, _) = super::supervise::ensure(cli, app)?;
-                println!(
-                    "recovery start --emergency --session {}: the supervisor daemon (pid {}) watches the team; kill an agent and it comes back with its context (warroom daemon status).",
-                    result.team, info.pid
-                );
-            }
-            println!(
-                "The team is still running: warroom attach {}   (warroom team kill {} to stop it)",
-                result.team, result.team
-            );
-            println!("Its conversation: warroom agent messages {}", result.team);
-        }
-    }
-    fail_if(!result.all_submitted())
 }
 
 /// The simulated agent: runs in a pane, so it needs no store or tmux.

@@ -1,6 +1,8 @@
 //! One function per command: call the app, print the result.
 
 mod agent;
+mod demo;
+pub mod demo_service;
 mod deploy;
 mod docs;
 mod doctor;
@@ -19,6 +21,9 @@ use crate::context;
 pub fn run(cli: Cli) -> Result<()> {
     if let Command::SimAgent(args) = &cli.command {
         return deploy::sim_agent(&cli, args);
+    }
+    if let Command::DemoService(args) = &cli.command {
+        return demo_service::run(args);
     }
     if let Command::Hook { event } = &cli.command {
         hook::run(&cli, event);
@@ -52,12 +57,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Monitor(cmd) => supervise::monitor(&app, cmd, cli.json),
         Command::Daemon { .. } => unreachable!("handled before opening the store"),
         Command::Attach { team } => team::attach(&app, team),
-        Command::Demo(args) => deploy::demo(&cli, &app, args),
+        Command::Demo(args) => demo::run(&cli, &app, args),
         Command::Doctor { full } => doctor::run(&app, *full, cli.json),
         Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before opening the store")
         }
-        Command::SimAgent(_) => unreachable!("handled before opening the store"),
+        Command::SimAgent(_) | Command::DemoService(_) => {
+            unreachable!("handled before opening the store")
+        }
         Command::Hook { .. } => unreachable!("handled before opening the store"),
     }
 }

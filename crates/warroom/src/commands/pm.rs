@@ -37,6 +37,7 @@ pub fn run(app: &App, cmd: &PmCommand, as_json: bool) -> Result<()> {
             emergency,
             skip_full_tests,
             force,
+            dry_run,
         } => {
             let view = app.create_pr(
                 &target.team,
@@ -47,6 +48,7 @@ pub fn run(app: &App, cmd: &PmCommand, as_json: bool) -> Result<()> {
                     emergency: *emergency,
                     skip_full_tests: *skip_full_tests,
                     force: force.as_deref(),
+                    dry_run: *dry_run,
                 },
             )?;
             if as_json {
@@ -59,10 +61,22 @@ pub fn run(app: &App, cmd: &PmCommand, as_json: bool) -> Result<()> {
     }
 }
 
-fn print_pull_request(view: &PullRequestView) {
+pub fn print_pull_request(view: &PullRequestView) {
+    if let (Opened::NotOpened, Some((title, body))) = (&view.opened, &view.draft) {
+        println!(
+            "Pull request NOT opened (a dry run): {} pushed; it would be:",
+            view.branch
+        );
+        println!("{}", fit(&format!("  title: {title}"), WIDTH));
+        for line in body.lines() {
+            println!("{}", fit(&format!("  | {line}"), WIDTH));
+        }
+        return;
+    }
     let how = match view.opened {
         Opened::Created => "opened",
         Opened::Updated => "updated",
+        Opened::NotOpened => "not opened",
     };
     println!(
         "{}",

@@ -129,7 +129,7 @@ fn quality_check_fast_catches_a_planted_bug_on_the_branch_and_passes_the_fix() {
 /// The toolchain the suite itself runs on, lent to warroom's hermetic HOME:
 /// rustup's toolchains are read, never written; cargo's own cache stays in
 /// the test's directory.
-fn rust_toolchain(env: &mut TestEnv) {
+pub(crate) fn rust_toolchain(env: &mut TestEnv) {
     let home = std::env::var("HOME").unwrap_or_default();
     let rustup = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
     env.extra.push(("RUSTUP_HOME".into(), rustup));

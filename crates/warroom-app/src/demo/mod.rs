@@ -1,6 +1,12 @@
 //! `warroom demo`: the seed's auth-hotfix scenario, end to end, with
-//! simulated agents: deploy, brief, send the error log, let the agents talk,
-//! export the messages, write the report.
+//! simulated agents: declare, deploy, brief, send the error log, let the
+//! agents talk, export the messages; then (`hotfix`) the fix, the quick
+//! checks, the pull request, the canary, the resolution, the report and
+//! the postmortem.
+
+mod hotfix;
+
+pub use hotfix::{BRANCH, DemoProduction};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,15 +30,36 @@ pub struct DemoOptions {
     pub cleanup: bool,
     /// How long to let the agents talk before writing the report.
     pub settle_timeout: Duration,
+    /// Where the fix is rolled out; without it the demo stops before the
+    /// rollout and says so.
+    pub production: Option<DemoProduction>,
 }
 
 pub enum DemoStep<'a> {
     Deployed(&'a DeployResult),
     Broadcast(&'a BroadcastResult),
     LogSent(&'a MessageResult),
-    Conversation { messages: usize, settled: bool },
-    Exported { path: &'a PathBuf, count: usize },
+    Conversation {
+        messages: usize,
+        settled: bool,
+    },
+    Exported {
+        path: &'a PathBuf,
+        count: usize,
+    },
+    /// The backend developer's fix, committed for it (simulated).
+    Fixed {
+        branch: &'a str,
+        commit: &'a str,
+    },
+    Checked(&'a crate::CheckView),
+    PullRequest(&'a crate::PullRequestView),
+    CanaryStarted(&'a crate::RolloutView),
+    RolledOut(&'a crate::RolloutView),
+    /// The incident resolved (only after a promoted rollout).
+    Resolved(&'a str),
     Reported(&'a PathBuf),
+    Postmortem(&'a PathBuf),
     CleanedUp,
 }
 
@@ -42,7 +69,13 @@ pub struct DemoResult {
     pub messages: usize,
     pub submitted: usize,
     pub export: PathBuf,
+    /// The project the team worked on (the demo's own).
+    pub project: PathBuf,
+    pub check: String,
+    /// How the rollout ended (`promoted`, `rolled-back`), when there was one.
+    pub rollout: Option<String>,
     pub report: PathBuf,
+    pub postmortem: Option<PathBuf>,
     pub cleaned_up: bool,
     pub tmux_socket: String,
 }
@@ -84,6 +117,7 @@ impl App {
             deploy_options: DeployOptions::default(),
         })?;
         let incident = warroom_model::parse_incident_ref(&declared.incident.id);
+        let project = self.demo_project(&options.team)?;
         let deploy = self.quick_deploy(
             "backend",
             3,
@@ -93,10 +127,10 @@ impl App {
                 purpose: None,
                 scenario: Some("auth-hotfix"),
                 incident,
-                // The simulated agents edit nothing; no branches in the
-                // repository the demo happens to run in.
+                // The demo's own project, shared: the simulated agents edit
+                // nothing, and the fix goes on the seed's branch.
                 no_worktree: true,
-                project_dir: None,
+                project_dir: Some(&project),
             },
         )?;
         progress(DemoStep::Deployed(&deploy));
@@ -120,8 +154,46 @@ impl App {
             path: &export,
             count,
         });
+        let commit = self.demo_fix(&project)?;
+        progress(DemoStep::Fixed {
+            branch: BRANCH,
+            commit: &commit,
+        });
+        let check = self.demo_check(&options.team)?;
+        progress(DemoStep::Checked(&check));
+        if !check.passed() {
+            return Err(AppError::failed("the fix did not pass its quick checks"));
+        }
+        let pr = self.demo_pull_request(&options.team)?;
+        progress(DemoStep::PullRequest(&pr));
+        let rollout = match &options.production {
+            Some(production) => {
+                let mut started = |v: &crate::RolloutView| progress(DemoStep::CanaryStarted(v));
+                let done = self.demo_rollout(&options.team, production, &mut started)?;
+                progress(DemoStep::RolledOut(&done));
+                Some(done)
+            }
+            None => None,
+        };
+        let reference = declared.incident.id.clone();
+        let promoted = rollout.as_ref().is_some_and(|r| r.stage == "promoted");
+        if promoted {
+            self.set_phase(
+                &reference,
+                "resolved",
+                Some("the demo's simulated team leaves its checklist open"),
+            )?;
+            progress(DemoStep::Resolved(&reference));
+        }
         let report = self.write_report(&options.team, "incident", None)?;
         progress(DemoStep::Reported(&report));
+        let postmortem = if promoted {
+            let (path, _) = self.write_postmortem(&reference, crate::DocFormat::Markdown, None)?;
+            progress(DemoStep::Postmortem(&path));
+            Some(path)
+        } else {
+            None
+        };
 
         let all = self.messages(&options.team, MessageId::NEW)?;
         let submitted = all
@@ -137,7 +209,11 @@ impl App {
             messages: all.len(),
             submitted,
             export,
+            project,
+            check: check.verdict.to_string(),
+            rollout: rollout.map(|r| r.stage),
             report,
+            postmortem,
             cleaned_up: options.cleanup,
             tmux_socket: self.tmux.socket().to_string(),
         })
