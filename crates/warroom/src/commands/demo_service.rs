@@ -76,7 +76,14 @@ fn listen() -> Result<tiny_http::Server> {
 
 fn serve(version: &str, failing: bool) -> Result<()> {
     let server = listen()?;
+    let mut failing = failing;
     for request in server.incoming_requests() {
+        // A benchmark turns a good version bad at a moment it notes.
+        if request.url() == "/__fail" {
+            failing = true;
+            let _ = request.respond(tiny_http::Response::from_string("failing\n"));
+            continue;
+        }
         let (status, text) = if failing {
             (500, format!("{version} error: connection pool exhausted\n"))
         } else {
@@ -93,6 +100,11 @@ fn route(stable: &str, canary: &str) -> Result<()> {
     let served = AtomicU64::new(0);
     for request in server.incoming_requests() {
         let url = request.url().to_owned();
+        if url == "/__weight" {
+            let w = weight.load(Ordering::SeqCst);
+            let _ = request.respond(tiny_http::Response::from_string(format!("{w}\n")));
+            continue;
+        }
         if let Some(w) = url.strip_prefix("/__weight?canary=") {
             let answer = match w.parse::<u8>() {
                 Ok(w) if w <= 100 => {
