@@ -74,7 +74,22 @@ fn a_good_canary_is_promoted_by_the_daemon_even_across_a_kill_9_mid_bake() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("may not deploy a rollout"), "{said}");
 
-    let started = env.json(&["deploy", "auth-hotfix", "--canary"]);
+    // The DevOps engineer starts it from its pane.
+    let devops = agents[1]["id"].as_str().expect("id");
+    assert_eq!(agents[1]["role"], "devops-engineer");
+    let out = env
+        .warroom()
+        .env("WARROOM_AGENT_ID", devops)
+        .args(["--json", "deploy", "auth-hotfix", "--canary"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let started: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(started["version"], "v2");
     assert_eq!(started["steps"][0]["weight"], 50);
     let baking = wait_for_stage(&env, &["baking"], 30);
@@ -112,6 +127,14 @@ fn a_good_canary_is_promoted_by_the_daemon_even_across_a_kill_9_mid_bake() {
     assert_eq!(report.matches("weight 50% set").count(), 1, "{report}");
     assert_eq!(report.matches("weight 100% set").count(), 1, "{report}");
     assert!(report.contains("baking -> promoted"), "{report}");
+    let began = report
+        .lines()
+        .find(|l| l.contains("rollout 1 of v2 began"))
+        .expect("the start in the timeline");
+    assert!(
+        began.contains("devops-engineer (auth-hotfix:1)"),
+        "the DevOps agent started it: {began}"
+    );
 
     let incident = env.json(&["incident", "status", "INC-1"]);
     let milestones = incident["milestones"].to_string();
@@ -237,4 +260,99 @@ fn no_data_with_on_no_data_fail_rolls_back() {
     assert_eq!(done["stage"], "rolled-back", "{done}");
     assert_eq!(done["measurements"][0]["judged"], "failure", "{done}");
     assert_eq!(stack.served(), ["v1"]);
+}
+
+#[test]
+fn the_gates_hold_the_rollout_until_the_sign_off_the_check_and_the_pull_request() {
+    let forge = crate::pull_request::FakeForge::start();
+    let mut env = TestEnv::start();
+    env.extra.push(("GITHUB_API_URL".into(), forge.url.clone()));
+    env.extra
+        .push(("GITHUB_TOKEN".into(), crate::pull_request::TOKEN.into()));
+    let project = env.path("project");
+    write(&project, "pytest.ini", "[pytest]\n");
+    write(&project, "auth/__init__.py", "");
+    write(
+        &project,
+        "auth/pool.py",
+        "def release(free):\n    return free\n",
+    );
+    write(
+        &project,
+        "tests/test_pool.py",
+        "from auth.pool import release\n\ndef test_release():\n    assert release(1) == 2\n",
+    );
+    // The default gates: security sign-off, checks, pull request.
+    write(
+        &project,
+        "warroom.toml",
+        "[forge]\nrepo = \"acme/auth\"\n[deploy]\nstable_version = \"v1\"\nset_weight = { run = [\"true\"] }\nrollback = { run = [\"true\"] }\n",
+    );
+    init_repo(&project, "auth service");
+    crate::repo::git(env.dir.path(), &["init", "-q", "--bare", "remote.git"]);
+    let remote = env.path("remote.git").display().to_string();
+    crate::repo::git(&project, &["remote", "add", "origin", &remote]);
+    env.ok(&[
+        "incident",
+        "declare",
+        "Auth returns 500",
+        "--impact",
+        "users=10000,availability=down",
+        "--domain",
+        "auth",
+        "--deploy",
+        "--agent",
+        "sim",
+    ]);
+    let team = "auth-returns-500";
+    let agents = env.json(&["agent", "list", team]);
+    let workdir = std::path::PathBuf::from(agents[0]["workdir"].as_str().expect("workdir"));
+    write(
+        &workdir,
+        "auth/pool.py",
+        "def release(free):\n    return free + 1\n",
+    );
+    crate::repo::git(&workdir, &["commit", "-qam", "release gives it back"]);
+
+    let refused = env.run(&["deploy", team, "--canary"]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    for said in [
+        "waits for: security-sign-off, checks, pull-request",
+        "warroom todo done",
+        "warroom pm quality-check auth-returns-500 --fast",
+        "warroom pm create-pr auth-returns-500 --emergency",
+    ] {
+        assert!(
+            refused.stderr.contains(said),
+            "no {said:?} in {}",
+            refused.stderr
+        );
+    }
+    let todos = env.json(&["todo", "list", "INC-1", "--all"]);
+    let sign_off = todos
+        .as_array()
+        .expect("todos")
+        .iter()
+        .find(|t| t["kind"] == "sign-off")
+        .and_then(|t| t["id"].as_str())
+        .expect("the security sign-off todo")
+        .to_owned();
+    env.ok(&["todo", "done", &sign_off]);
+    env.ok(&["pm", "quality-check", team, "--fast"]);
+    let still = env.run(&["deploy", team, "--canary"]);
+    assert_eq!(still.code, 2, "{}", still.stderr);
+    assert!(
+        still.stderr.contains("waits for: pull-request"),
+        "{}",
+        still.stderr
+    );
+
+    env.ok(&["pm", "create-pr", team, "--emergency", "--skip-full-tests"]);
+    let started = env.json(&["deploy", team, "--canary"]);
+    assert_eq!(started["stage"], "shifting", "{started}");
+    assert_eq!(started["incident"], "INC-1");
+    // A second one while it runs is refused.
+    let twice = env.run(&["deploy", team, "--canary"]);
+    assert_eq!(twice.code, 2);
+    assert!(twice.stderr.contains("still running"), "{}", twice.stderr);
 }
