@@ -226,20 +226,20 @@ impl App {
         }
     }
 
-    /// Pages the people the incident's escalation ladder ends with, on
-    /// every channel it names.
+    /// Pages the incident commander and every channel the incident's
+    /// escalation ladder names.
     fn page(&self, incident_id: warroom_model::IncidentId, text: &str) {
         let sent = self.write("warroom", |tx| {
             let Some((incident, _)) = tx.incident(incident_id)? else {
                 return Ok(());
             };
-            let mut channels: Vec<String> = incident
-                .policy
-                .escalation
-                .iter()
-                .map(|s| s.notify.clone())
-                .collect();
-            channels.dedup();
+            // The incident commander always, whatever the ladder says.
+            let mut channels = vec!["incident-commander".to_owned()];
+            for step in &incident.policy.escalation {
+                if !channels.contains(&step.notify) {
+                    channels.push(step.notify.clone());
+                }
+            }
             for channel in channels {
                 self.queue_to_channel(tx, &incident, &channel, "rollback-failed", text)?;
             }

@@ -356,3 +356,48 @@ fn the_gates_hold_the_rollout_until_the_sign_off_the_check_and_the_pull_request(
     assert_eq!(twice.code, 2);
     assert!(twice.stderr.contains("still running"), "{}", twice.stderr);
 }
+
+#[test]
+fn a_rollback_that_fails_pages_the_incident_commander() {
+    let env = TestEnv::start().with_daemon();
+    let stack = Stack::start(&env.path("prod"), true);
+    let steps = format!(
+        "[[deploy.steps]]\nweight = 50\nbake = \"5m\"\nchecks = [\"errors\"]\n[[deploy.steps]]\nweight = 100\n{}",
+        stack.error_ratio_check("v2", "inconclusive_limit = 30")
+    );
+    // The rollback command itself fails.
+    let runbook: String = stack
+        .runbook(&steps)
+        .lines()
+        .map(|l| {
+            if l.starts_with("rollback = ") {
+                "rollback = { run = [\"false\"] }".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let notices = env.path("notices.jsonl");
+    let channel = format!(
+        "[[channels]]\nname = \"incident-commander\"\nkind = \"file\"\npath = \"{}\"\nformat = \"jsonl\"\n",
+        notices.display()
+    );
+    project_with(&env, &format!("{channel}{runbook}\n"));
+    env.json(&["deploy", "auth-hotfix", "--canary"]);
+    let done = wait_for_stage(&env, &["promoted", "rolled-back", "rollback-failed"], 60);
+    assert_eq!(done["stage"], "rollback-failed", "{done}");
+    let reason = done["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("the rollback failed: exited with status 1"),
+        "{reason}"
+    );
+    let pages = env.notices();
+    let page = pages
+        .iter()
+        .find(|n| n.to_string().contains("rollback-failed"))
+        .unwrap_or_else(|| panic!("no page in {pages:?}"));
+    assert!(page.to_string().contains("URGENT"), "{page}");
+    // Traffic is still half on the failing canary: the page says so.
+    assert_eq!(stack.served(), ["v1", "v2"]);
+}
