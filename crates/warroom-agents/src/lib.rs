@@ -15,6 +15,6 @@ pub mod state;
 
 pub use delivery::{Delivery, DeliveryOptions, deliver, wait_until_idle};
 pub use profile::{AgentProfile, BriefingMode, HookProtocol, ProfileError, Verified};
-pub use screen::{ScreenPatterns, ScreenState, classify};
+pub use screen::{ScreenPatterns, ScreenState, classify, meaningful_line};
 pub use seed::{SeedError, SeedSpec};
 pub use state::{AgentState, Observation, StateSource, judge, observe};

@@ -139,6 +139,43 @@ impl ScreenState {
 /// The rows of a capture as the patterns see them: escape sequences
 /// stripped, non-breaking spaces made plain, trailing blanks dropped, and
 /// blank rows left out.
+/// The last line of a screen that says what the agent is doing: above the
+/// CLI's input prompt (`❯`, `›`, `>`), skipping its chrome (rules, tips,
+/// right-aligned notices), at most `MAX_LINE` characters. `None` when the
+/// screen has nothing to say.
+pub fn meaningful_line(screen: &str) -> Option<String> {
+    const MAX_LINE: usize = 160;
+    let rows = rows(screen);
+    let is_prompt = |row: &String| {
+        let t = row.trim_start();
+        t.starts_with('❯') || t.starts_with('›') || t == ">" || t.starts_with("> ")
+    };
+    let above = match rows.iter().rposition(is_prompt) {
+        // The prompt itself may hold the draft; what is above it matters.
+        Some(at) => &rows[..at],
+        None => &rows[..],
+    };
+    above
+        .iter()
+        .rev()
+        .filter(|row| row.len() - row.trim_start().len() <= 20)
+        .map(|row| row.trim())
+        .find(|row| {
+            let words = row.chars().filter(|c| c.is_alphanumeric()).count();
+            words >= 3 && !row.contains("Tip:") && !is_rule(row) && !is_prompt(&(*row).to_owned())
+        })
+        .map(|row| row.chars().take(MAX_LINE).collect())
+}
+
+/// A row drawn of box characters: a separator of the CLI's layout.
+fn is_rule(row: &str) -> bool {
+    let drawn = row
+        .chars()
+        .filter(|c| matches!(c, '─' | '━' | '═' | '-' | '╭' | '╮' | '╰' | '╯' | '│'))
+        .count();
+    drawn * 2 > row.chars().count()
+}
+
 pub fn rows(screen: &str) -> Vec<String> {
     screen
         .lines()

@@ -4,6 +4,7 @@
 mod agent;
 mod app;
 pub mod config;
+mod dashboard;
 mod demo;
 mod doctor;
 mod error;
@@ -20,6 +21,7 @@ mod views;
 pub use agent::messages::ExportFormat;
 pub use app::{App, AppOptions, Clock, DRILL_ANCHOR_VAR, DRILL_START_VAR};
 pub use config::Config;
+pub use dashboard::{DashboardView, Need, UpdateLine};
 pub use demo::{BRANCH as DEMO_BRANCH, DemoOptions, DemoProduction, DemoResult, DemoStep};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorView};
 pub use error::{AppError, ErrorKind, Hint};
@@ -40,7 +42,7 @@ pub use supervise::{SupervisedAgent, SupervisedTeam, TeamWatcher, TickReport};
 pub use team::deploy::DeployOptions;
 pub use views::{
     AgentView, BroadcastResult, DeployResult, IncidentLink, IncidentLinkKind, LaunchedAgent,
-    MessageResult, MessageView, RestartResult, TeamStatus, TeamView,
+    MessageResult, MessageView, RestartResult, TeamStatus, TeamView, ViewState,
 };
 pub use warroom_ops::Opened;
 pub use warroom_ops::checks::select::Tier;

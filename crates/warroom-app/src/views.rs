@@ -42,6 +42,8 @@ pub struct AgentView {
     /// The agent's own checkout, and its branch when it is a worktree.
     pub workdir: Option<String>,
     pub branch: Option<String>,
+    /// The last meaningful line of its screen, as the supervisor last saw it.
+    pub last_line: Option<String>,
 }
 
 /// An agent's state as a view shows it: as fused while its team runs, or

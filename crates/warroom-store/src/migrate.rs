@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_agent_states.sql"),
     include_str!("../migrations/0004_supervision.sql"),
     include_str!("../migrations/0005_rollouts.sql"),
+    include_str!("../migrations/0006_agent_last_line.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

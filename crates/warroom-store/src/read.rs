@@ -9,11 +9,29 @@ use warroom_model::{AgentState, StateSource};
 
 use crate::{AgentRecord, MessageKind, MessageRecord, Store, StoreError, TeamRecord};
 
+impl Store {
+    /// A marker of everything live views show: it changes when an event is
+    /// appended, a message is sent or finished, an agent's last line or a
+    /// rollout changes. One query, each part an index lookup or a small scan.
+    pub fn change_marker(&self) -> Result<String, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(id), 0) FROM events) || ':' ||
+                    (SELECT coalesce(max(id), 0) FROM messages) || ':' ||
+                    (SELECT coalesce(max(finished_at), 0) FROM messages) || ':' ||
+                    (SELECT coalesce(max(last_line_at), 0) FROM agents) || ':' ||
+                    (SELECT coalesce(max(rev), 0) + count(*) FROM rollouts)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
+
 const TEAM_COLS: &str =
     "id, name, team_type, project_dir, purpose, tmux_socket, created_at, ended_at, supervision";
 const AGENT_COLS: &str = "id, team_id, window, role, display_name, cli, configured_cli, command, \
                           pane_id, pid, restarts, created_at, workdir, branch, state, state_detail, \
-                          state_source, state_since, hook_state, hook_detail, hook_at, session_id";
+                          state_source, state_since, hook_state, hook_detail, hook_at, session_id, \
+                          last_line, last_line_at";
 const MESSAGE_COLS: &str = "id, team_id, kind, sender_kind, sender_agent, sender_label, recipient, \
                             body, transport, outcome, detail, created_at, finished_at";
 
@@ -60,6 +78,8 @@ fn agent(r: &Row<'_>) -> rusqlite::Result<AgentRecord> {
         hook_detail: r.get(19)?,
         hook_at: r.get(20)?,
         session_id: r.get(21)?,
+        last_line: r.get(22)?,
+        last_line_at: r.get(23)?,
     })
 }
 

@@ -60,6 +60,10 @@ pub struct AgentRecord {
     pub hook_at: Option<Millis>,
     /// The CLI's own session id (from its hooks), for resuming.
     pub session_id: Option<String>,
+    /// The last meaningful line of its screen (redacted), and when the
+    /// supervisor saw it.
+    pub last_line: Option<String>,
+    pub last_line_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone)]

@@ -189,6 +189,8 @@ impl Tx<'_> {
             hook_detail: None,
             hook_at: None,
             session_id: None,
+            last_line: None,
+            last_line_at: None,
         })
     }
 
@@ -229,6 +231,15 @@ impl Tx<'_> {
 
     /// Records the agent's fused state; an event only when the state (or
     /// its detail) changed. Returns whether it changed.
+    /// The last meaningful line of the agent's screen (already redacted).
+    pub fn set_last_line(&mut self, agent: AgentId, line: &str) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE agents SET last_line = ?2, last_line_at = ?3 WHERE id = ?1",
+            params![agent.0, line, self.at],
+        )?;
+        Ok(())
+    }
+
     pub fn set_agent_state(
         &mut self,
         agent: &AgentRecord,

@@ -165,6 +165,16 @@ pub enum RecoveryCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum MonitorCommand {
+    /// The response at a glance, live: incident and clocks, agents and their
+    /// last lines, todos, messages, the rollout. Without a terminal: one frame.
+    Dashboard {
+        /// The team (default: the only one running).
+        #[arg(long, value_name = "TEAM")]
+        session: Option<String>,
+        /// Redraw at least every N seconds (it also redraws on every change).
+        #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+        refresh: u64,
+    },
     /// Time in each state, messages, restarts and todos per agent, and the clocks.
     Performance {
         #[arg(long, value_name = "TEAM")]

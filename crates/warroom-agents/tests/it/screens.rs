@@ -234,3 +234,25 @@ fn a_composer_pattern_without_a_draft_group_is_refused() {
     let err = registry::compile(table).expect_err("refused");
     assert!(err.to_string().contains("draft"), "{err}");
 }
+
+#[test]
+fn the_last_meaningful_line_is_what_the_agent_said_or_does_not_its_chrome() {
+    use warroom_agents::meaningful_line;
+    let line = |name: &str| meaningful_line(&screen(name)).unwrap_or_default();
+    assert!(
+        line("cc-busy").contains("Metamorphosing"),
+        "{}",
+        line("cc-busy")
+    );
+    assert!(
+        line("cc-idle-after-reply").contains("Sautéed for 0s"),
+        "{}",
+        line("cc-idle-after-reply")
+    );
+    assert_eq!(line("codex-after-reply"), "Worked for <1s • 01:27");
+    assert_eq!(meaningful_line("\n\n   \n"), None);
+    assert_eq!(
+        meaningful_line("building 3 crates\n> "),
+        Some("building 3 crates".into())
+    );
+}

@@ -69,6 +69,7 @@ impl App {
         agent: &AgentRecord,
         obs: &Observation,
     ) -> Result<Fused, AppError> {
+        self.record_last_line(agent, obs, self.now())?;
         let hook = hook_state(agent);
         let (state, source, detail) = hooks::fuse(hook.as_ref(), obs, self.now());
         // What a screen or a hook says may show a secret the agent read; it

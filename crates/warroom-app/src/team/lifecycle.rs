@@ -142,6 +142,17 @@ impl App {
         }
         Ok(self.tmux.attach_command(&team.name))
     }
+
+    /// The command that attaches a terminal to an agent's window.
+    pub fn attach_agent_command(&self, target: &str) -> Result<Command, AppError> {
+        let (team, agent) = self.resolve(target)?;
+        let mut cmd = self.attach_command(&team.name)?;
+        if let Some(pane) = &agent.pane_id {
+            // One tmux invocation, two commands: attach, then show its window.
+            cmd.args([";", "select-window", "-t", pane]);
+        }
+        Ok(cmd)
+    }
 }
 
 #[cfg(test)]

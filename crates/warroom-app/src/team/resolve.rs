@@ -122,6 +122,7 @@ impl App {
             state_since: None,
             workdir: agent.workdir.clone(),
             branch: agent.branch.clone(),
+            last_line: agent.last_line.clone(),
         }
     }
 

@@ -34,6 +34,7 @@ fn incident_report_snapshot() {
         state_since: None,
         workdir: None,
         branch: None,
+        last_line: None,
     };
     let agents = vec![
         agent(

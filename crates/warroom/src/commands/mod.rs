@@ -3,6 +3,7 @@
 mod agent;
 mod demo;
 pub mod demo_service;
+mod dashboard;
 mod deploy;
 mod docs;
 mod doctor;

@@ -243,7 +243,12 @@ pub fn recovery(cli: &Cli, app: &App, command: &RecoveryCommand, as_json: bool) 
 }
 
 pub fn monitor(app: &App, command: &MonitorCommand, as_json: bool) -> Result<()> {
-    let MonitorCommand::Performance { session, analyze } = command;
+    let (session, analyze) = match command {
+        MonitorCommand::Dashboard { session, refresh } => {
+            return super::dashboard::run(app, session.as_deref(), *refresh, as_json);
+        }
+        MonitorCommand::Performance { session, analyze } => (session, analyze),
+    };
     let view = app.performance(session, *analyze)?;
     if as_json {
         return json(&view);
