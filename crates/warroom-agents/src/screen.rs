@@ -162,7 +162,12 @@ pub fn meaningful_line(screen: &str) -> Option<String> {
         .map(|row| row.trim())
         .find(|row| {
             let words = row.chars().filter(|c| c.is_alphanumeric()).count();
-            words >= 3 && !row.contains("Tip:") && !is_rule(row) && !is_prompt(&(*row).to_owned())
+            // `▌` bars mark a CLI's banner and footer, not its work.
+            words >= 3
+                && !row.contains("Tip:")
+                && !row.starts_with('▌')
+                && !is_rule(row)
+                && !is_prompt(&(*row).to_owned())
         })
         .map(|row| row.chars().take(MAX_LINE).collect())
 }

@@ -59,8 +59,9 @@ impl App {
                 match live.len() {
                     1 => live.remove(0),
                     0 => {
-                        return Err(AppError::bad_input("no team is running")
-                            .hint("deploy one: warroom quick-deploy backend 3 --project-name auth-hotfix"));
+                        return Err(AppError::bad_input("no team is running").hint(
+                            "deploy one: warroom quick-deploy backend 3 --project-name auth-hotfix",
+                        ));
                     }
                     _ => {
                         let names: Vec<String> = live.into_iter().map(|t| t.name).collect();
@@ -197,10 +198,7 @@ fn needs(
         match rollout.stage.as_str() {
             "paused" => needs.push(Need {
                 agent: None,
-                what: format!(
-                    "rollout {} is paused: promote or abort it",
-                    rollout.id
-                ),
+                what: format!("rollout {} is paused: promote or abort it", rollout.id),
             }),
             "rollback-failed" => needs.push(Need {
                 agent: None,

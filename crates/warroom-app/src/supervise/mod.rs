@@ -261,7 +261,7 @@ impl App {
     }
 
     /// Keeps the last meaningful line of the agent's screen for live views,
-    /// when it changed, at most once a second per agent.
+    /// when it changed, at most four times a second per agent.
     pub(crate) fn record_last_line(
         &self,
         agent: &AgentRecord,
@@ -272,7 +272,7 @@ impl App {
             return Ok(());
         };
         let line = warroom_model::redact::redact(&line).text;
-        let recent = agent.last_line_at.is_some_and(|at| now - at < 1_000);
+        let recent = agent.last_line_at.is_some_and(|at| now - at < 250);
         if agent.last_line.as_deref() == Some(line.as_str()) || recent {
             return Ok(());
         }

@@ -1,9 +1,9 @@
 //! One function per command: call the app, print the result.
 
 mod agent;
+mod dashboard;
 mod demo;
 pub mod demo_service;
-mod dashboard;
 mod deploy;
 mod docs;
 mod doctor;

@@ -9,6 +9,7 @@ mod checks_ecosystems;
 mod cli_surface;
 mod cli_surface_store;
 mod cli_surface_width;
+mod dashboard;
 mod demo;
 mod env;
 mod held;

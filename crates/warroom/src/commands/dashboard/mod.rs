@@ -150,7 +150,9 @@ fn on_key(
     code: KeyCode,
 ) -> Result<Step> {
     let agents = visible(view, ui);
-    let selected = agents.get(ui.selected.min(agents.len().saturating_sub(1))).map(|a| a.target.clone());
+    let selected = agents
+        .get(ui.selected.min(agents.len().saturating_sub(1)))
+        .map(|a| a.target.clone());
     match ui.mode {
         Mode::Filter | Mode::Message => {
             match code {
