@@ -197,8 +197,12 @@ impl App {
         self.store().write(at, actor, f)
     }
 
-    /// Who is acting: the agent whose pane this command runs in, or the person.
+    /// Who is acting: the agent whose pane this command runs in, or the person
+    /// (a caller of the HTTP API acts under its token's name: `acting_for`).
     pub fn actor(&self) -> Result<Sender, AppError> {
+        if let Some(name) = crate::api::acting_for_now() {
+            return Ok(Sender::Human { name });
+        }
         let Some(agent) = self.acting_agent()? else {
             return Ok(Sender::Human {
                 name: self.operator.clone(),

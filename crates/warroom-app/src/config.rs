@@ -40,6 +40,15 @@ pub struct ForgeConfig {
     pub reviewers: Vec<String>,
 }
 
+/// `[http]`: the daemon's API and status page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub enabled: bool,
+    pub listen: String,
+    pub anonymous_reads: bool,
+}
+
 /// `[checks]`: how a hotfix is checked, where the project's files do not
 /// say enough.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -89,6 +98,7 @@ struct ConfigSpec {
     default_agent: String,
     delivery: DeliveryConfig,
     forge: ForgeConfig,
+    http: HttpConfig,
     checks: ChecksConfig,
     #[serde(default)]
     deploy: Option<warroom_model::rollout::Runbook>,
@@ -107,6 +117,7 @@ pub struct Config {
     pub default_agent: String,
     pub delivery: DeliveryConfig,
     pub forge: ForgeConfig,
+    pub http: HttpConfig,
     pub checks: ChecksConfig,
     /// `[deploy]`: the project's rollout runbook, validated.
     pub deploy: Option<warroom_model::rollout::Runbook>,
@@ -159,6 +170,7 @@ impl Config {
             default_agent: spec.default_agent,
             delivery: spec.delivery,
             forge: spec.forge,
+            http: spec.http,
             smoke: warroom_ops::checks::SmokeSet::new(&spec.checks.smoke)
                 .map_err(|e| AppError::Config(format!("{e} (in {})", describe(&sources))))?,
             checks: spec.checks,

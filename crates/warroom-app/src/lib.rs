@@ -2,6 +2,7 @@
 //! the dashboard) call these; none of them talks to tmux or SQL directly.
 
 mod agent;
+mod api;
 mod app;
 pub mod config;
 mod dashboard;
@@ -19,6 +20,9 @@ mod testing;
 mod views;
 
 pub use agent::messages::ExportFormat;
+pub use api::{
+    AuthError, EventView, NewToken, PublicIncident, PublicUpdate, Scope, StatusPageView, TokenView,
+};
 pub use app::{App, AppOptions, Clock, DRILL_ANCHOR_VAR, DRILL_START_VAR};
 pub use config::Config;
 pub use dashboard::{DashboardView, Need, UpdateLine};

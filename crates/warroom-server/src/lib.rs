@@ -4,6 +4,7 @@
 //! restores a team whose tmux server died. See DESIGN.md, "daemon".
 
 mod daemon;
+pub mod http;
 mod lifecycle;
 mod supervisor;
 

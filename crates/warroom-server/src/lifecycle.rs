@@ -58,6 +58,12 @@ pub struct DaemonInfo {
     /// The tmux server of the command that started it.
     pub tmux_socket: String,
     pub log: PathBuf,
+    /// Where its HTTP API and status page answer (`http://127.0.0.1:…`),
+    /// or why they do not.
+    #[serde(default)]
+    pub http: Option<String>,
+    #[serde(default)]
+    pub http_refused: Option<String>,
 }
 
 /// Whether a daemon holds the data directory.
@@ -347,6 +353,8 @@ impl DaemonGuard {
             heartbeat_at: now,
             tmux_socket: tmux_socket.to_owned(),
             log: paths.log(),
+            http: None,
+            http_refused: None,
         };
         paths.write_status(&info)?;
         Ok(Some(Self {
@@ -354,6 +362,17 @@ impl DaemonGuard {
             paths: paths.clone(),
             info,
         }))
+    }
+
+    /// Records where the API answers (or why it does not), at once.
+    pub fn set_http(
+        &mut self,
+        address: Option<String>,
+        refused: Option<String>,
+    ) -> Result<(), DaemonError> {
+        self.info.http = address;
+        self.info.http_refused = refused;
+        self.paths.write_status(&self.info)
     }
 
     pub fn heartbeat(&mut self, now: Millis) -> Result<(), DaemonError> {

@@ -4,7 +4,7 @@
 //! Everything it decides is in the store, so killing it loses nothing.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use warroom_app::{App, AppError, TeamWatcher};
@@ -67,6 +67,8 @@ impl Supervisor {
         let mut last_teams = Instant::now() - TEAMS_EVERY;
         let mut idle_since: Option<Instant> = None;
         self.start_rollouts();
+        let http = self.start_http();
+        let mut http_told = false;
         loop {
             let started = Instant::now();
             let idle = self.watchers.is_empty()
@@ -97,6 +99,16 @@ impl Supervisor {
                 last_timers = Instant::now();
                 if let Err(e) = self.primary.run_timers() {
                     log_line("ERROR", &format!("timers: {e}"));
+                }
+            }
+            if !http_told && let Some(said) = http.get() {
+                http_told = true;
+                let (address, refused) = match said {
+                    Ok(address) => (Some(address.clone()), None),
+                    Err(why) => (None, Some(why.clone())),
+                };
+                if let Err(e) = guard.set_http(address, refused) {
+                    log_line("ERROR", &format!("recording the HTTP address: {e}"));
                 }
             }
             if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
@@ -136,6 +148,52 @@ impl Supervisor {
         if let Err(e) = spawned {
             log_line("ERROR", &format!("rollouts will not run: {e}"));
         }
+    }
+
+    /// The HTTP API on a thread of its own, with an app of its own; what
+    /// came of it (the address, or why not) is set once.
+    fn start_http(&self) -> Arc<OnceLock<Result<String, String>>> {
+        let told: Arc<OnceLock<Result<String, String>>> = Arc::new(OnceLock::new());
+        let app = match (self.open_app)(&self.primary.tmux_socket().to_string()) {
+            Ok(app) => app,
+            Err(e) => {
+                let _ = told.set(Err(e.to_string()));
+                return told;
+            }
+        };
+        let settings = match crate::http::settings(&app) {
+            Ok(Some(settings)) => settings,
+            Ok(None) => {
+                let _ = told.set(Err("[http] enabled = false".into()));
+                return told;
+            }
+            Err(e) => {
+                log_line("ERROR", &format!("HTTP API not served: {e}"));
+                let _ = told.set(Err(e.to_string()));
+                return told;
+            }
+        };
+        let cell = Arc::clone(&told);
+        let spawned = std::thread::Builder::new()
+            .name("http".into())
+            .spawn(move || {
+                let bound = Arc::clone(&cell);
+                let served = crate::http::serve(Arc::new(app), settings, move |addr| {
+                    log_line(
+                        "INFO",
+                        &format!("HTTP API and status page on http://{addr}"),
+                    );
+                    let _ = bound.set(Ok(format!("http://{addr}")));
+                });
+                if let Err(e) = served {
+                    log_line("ERROR", &format!("HTTP API: {e}"));
+                    let _ = cell.set(Err(e.to_string()));
+                }
+            });
+        if let Err(e) = spawned {
+            let _ = told.set(Err(e.to_string()));
+        }
+        told
     }
 
     fn refresh_teams(&mut self) -> Result<(), AppError> {

@@ -14,6 +14,7 @@ mod read;
 mod records;
 mod rollouts;
 mod supervision;
+mod tokens;
 mod write;
 
 pub use error::StoreError;
@@ -26,6 +27,7 @@ pub use records::{
 };
 pub use rollouts::RolloutRecord;
 pub use supervision::Evidence;
+pub use tokens::TokenRecord;
 pub use write::Tx;
 
 use std::path::{Path, PathBuf};

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_supervision.sql"),
     include_str!("../migrations/0005_rollouts.sql"),
     include_str!("../migrations/0006_agent_last_line.sql"),
+    include_str!("../migrations/0007_tokens.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -257,13 +257,24 @@ impl Store {
         )
     }
 
+    /// The events `condition` selects, oldest first; `tail` may add a
+    /// `LIMIT`.
     fn events_where(
         &self,
         condition: &str,
         args: impl rusqlite::Params,
     ) -> Result<Vec<Event>, StoreError> {
+        self.events_where_then(condition, "", args)
+    }
+
+    pub(crate) fn events_where_then(
+        &self,
+        condition: &str,
+        tail: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT id, at, team_id, incident_id, actor, data FROM events WHERE {condition} ORDER BY id"
+            "SELECT id, at, team_id, incident_id, actor, data FROM events WHERE {condition} ORDER BY id {tail}"
         ))?;
         let rows = stmt
             .query_map(args, |r| {
@@ -281,6 +292,12 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+
+    /// Events after `after`, oldest first, at most `limit` of them.
+    pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.events_where_then("id > ?1", "LIMIT ?2", params![after, limit])
     }
 
     /// How many events the whole log holds.

@@ -90,6 +90,11 @@ impl Tx<'_> {
         self.at
     }
 
+    /// Who the transaction's changes are by.
+    pub fn actor(&self) -> &str {
+        self.actor
+    }
+
     pub(crate) fn conn(&self) -> &rusqlite::Transaction<'_> {
         &self.tx
     }

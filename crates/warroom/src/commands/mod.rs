@@ -13,6 +13,7 @@ mod pm;
 pub mod rollout;
 mod supervise;
 mod team;
+mod token;
 
 use anyhow::Result;
 
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             output,
         } => incident::postmortem(&app, incident, *format, output.as_deref(), cli.json),
+        Command::Token(cmd) => token::run(&app, cmd, cli.json),
         Command::Recovery(cmd) => supervise::recovery(&cli, &app, cmd, cli.json),
         Command::Monitor(cmd) => supervise::monitor(&app, cmd, cli.json),
         Command::Daemon { .. } => unreachable!("handled before opening the store"),

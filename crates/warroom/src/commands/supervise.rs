@@ -126,6 +126,15 @@ fn status(app: &App, paths: &DaemonPaths, as_json: bool) -> Result<()> {
             println!("Supervisor daemon: not running. Start it with: warroom daemon start")
         }
     }
+    if let Probe::Running(info) = &probe {
+        match (&info.http, &info.http_refused) {
+            (Some(address), _) => println!(
+                "HTTP API: {address}/api/v1/teams, events {address}/api/v1/events, status page {address}/status"
+            ),
+            (None, Some(why)) => println!("HTTP API: not served ({why})"),
+            (None, None) => println!("HTTP API: starting"),
+        }
+    }
     println!("Log: {}", paths.log().display());
     print_teams(&teams, now);
     Ok(())

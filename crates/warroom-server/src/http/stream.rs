@@ -1,0 +1,129 @@
+//! The live event stream (server-sent events): every event as it is
+//! appended, each with its id, so a client that reconnects with
+//! `Last-Event-ID` (or `?after=`) misses none and gets none twice. Each
+//! stream reads the log after its last id every 100 ms: one indexed query.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream, StreamExt};
+use warroom_app::{App, EventView, Scope};
+
+use super::Shared;
+use super::routes::{TokenQuery, auth_refusal, bearer};
+
+const POLL: Duration = Duration::from_millis(100);
+const PAGE: usize = 500;
+
+/// Where a stream starts: after the client's last event, or now.
+fn start(headers: &HeaderMap, query: &TokenQuery) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .or(query.after)
+}
+
+async fn authorised(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> Result<(), Response> {
+    let app = Arc::clone(&shared.app);
+    let token = bearer(headers, query);
+    let anonymous = shared.anonymous_reads;
+    match tokio::task::spawn_blocking(move || {
+        app.authorize(token.as_deref(), Scope::Read, anonymous)
+    })
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(auth_refusal(&e)),
+        Err(e) => Err(axum::http::StatusCode::INTERNAL_SERVER_ERROR
+            .into_response()
+            .map(|_| axum::body::Body::from(e.to_string()))),
+    }
+}
+
+/// Events after `after`, as they come, forever.
+fn follow(app: Arc<App>, after: i64) -> impl Stream<Item = EventView> {
+    stream::unfold((app, after), |(app, after)| async move {
+        loop {
+            let reader = Arc::clone(&app);
+            let page = tokio::task::spawn_blocking(move || reader.events_after(after, PAGE))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            if let Some(last) = page.last() {
+                let next = last.id;
+                return Some((stream::iter(page), (app, next)));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    })
+    .flatten()
+}
+
+async fn head(app: &Arc<App>) -> i64 {
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || app.last_event_id().unwrap_or(0))
+        .await
+        .unwrap_or(0)
+}
+
+/// `GET /api/v1/events`: every event, with its data.
+pub(crate) async fn events(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if let Err(refused) = authorised(&shared, &headers, &query).await {
+        return refused;
+    }
+    let after = match start(&headers, &query) {
+        Some(after) => after,
+        None => head(&shared.app).await,
+    };
+    let events = follow(Arc::clone(&shared.app), after).map(|e| {
+        let event = Event::default().id(e.id.to_string()).event(e.kind.clone());
+        Ok::<_, Infallible>(event.json_data(&e).unwrap_or_else(|_| Event::default()))
+    });
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// `GET /status/events`: that something stakeholders see changed (an
+/// update, a phase, a severity, a new incident), with nothing else.
+pub(crate) async fn public_events(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if let Err(refused) = authorised(&shared, &headers, &query).await {
+        return refused;
+    }
+    let after = match start(&headers, &query) {
+        Some(after) => after,
+        None => head(&shared.app).await,
+    };
+    let events = follow(Arc::clone(&shared.app), after)
+        .filter(|e| std::future::ready(App::is_public_event(&e.kind)))
+        .map(|e| {
+            Ok::<_, Infallible>(
+                Event::default()
+                    .id(e.id.to_string())
+                    .event("changed")
+                    .data(e.kind),
+            )
+        });
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
