@@ -32,6 +32,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/status", get(page::status))
         .route("/status.json", get(page::status_json))
         .route("/status/events", get(stream::public_events))
+        // No token, no app, no store: the floor a benchmark compares with.
+        .route("/ping", get(|| async { "ok" }))
         .with_state(shared)
 }
 

@@ -1,6 +1,6 @@
 //! `monitor dashboard [--session X] [--refresh N]`: the response at a
 //! glance, live. It redraws when the store's change marker moves (checked
-//! every 200 ms, one query) and at least every `--refresh` seconds; agent
+//! every 100 ms, one query) and at least every `--refresh` seconds; agent
 //! states come from the daemon, which already watches the panes (without a
 //! daemon, the dashboard looks at the panes itself, once per refresh).
 //! Without a terminal it prints one frame (`--json`: the view) and exits.
@@ -21,7 +21,7 @@ use crate::output::json;
 pub use render::{Mode, Ui, draw, visible};
 
 /// How often the change marker is read.
-const MARKER_EVERY: Duration = Duration::from_millis(200);
+const MARKER_EVERY: Duration = Duration::from_millis(100);
 
 pub fn run(app: &App, session: Option<&str>, refresh: u64, as_json: bool) -> Result<()> {
     let daemon = matches!(
