@@ -192,3 +192,63 @@ fn in_a_real_pane_it_follows_the_store_and_sends_what_is_typed() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn an_agent_that_dies_shows_on_the_dashboard_within_a_second() {
+    let env = TestEnv::start().with_daemon();
+    env.deploy("auth-hotfix", "2", "default");
+    env.wait_idle("auth-hotfix");
+    let exe = assert_cmd::cargo::cargo_bin!("warroom");
+    let command = format!(
+        "{} monitor dashboard --session auth-hotfix --refresh 5",
+        exe.display()
+    );
+    let home = format!("WARROOM_HOME={}", env.path("data").display());
+    let socket = format!("WARROOM_TMUX_SOCKET={}", env.socket().display());
+    env.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "dash",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-e",
+        &home,
+        "-e",
+        &socket,
+        &command,
+    ]);
+    let row = || {
+        env.capture("=dash:0")
+            .lines()
+            .find(|l| l.contains("senior-backend-dev"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    wait_until("the dashboard to draw", Duration::from_secs(10), || {
+        row().contains("idle")
+    });
+    let agents = env.json(&["agent", "list", "auth-hotfix"]);
+    let pid = agents[0]["pid"].as_u64().expect("pid").to_string();
+    // Our own agent, by its pid: the daemon sees it die and revives it.
+    let killed = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .output()
+        .expect("kill");
+    // Seen in 0.4 to 0.6 s here; the bound leaves room for a loaded machine.
+    wait_until(
+        "the death on the dashboard",
+        Duration::from_millis(1500),
+        || {
+            let r = row();
+            !r.contains("idle") || r.contains(" 1   ")
+        },
+    );
+    eprintln!(
+        "seen on the dashboard {:?} after the kill",
+        killed.elapsed()
+    );
+}
