@@ -333,3 +333,37 @@ fn public_text(update: &warroom_model::incident::comms::StakeholderUpdate) -> St
     parts.extend(update.actions.iter().cloned());
     parts.join(" ")
 }
+
+/// Whom an agent's tools act for: its id, team and the team's incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct Caller {
+    pub agent: String,
+    pub role: String,
+    pub team: String,
+    pub incident: Option<String>,
+}
+
+impl App {
+    /// The agent this process acts for (`WARROOM_AGENT_ID`), its team and
+    /// incident: what an agent's MCP tools default to.
+    pub fn caller(&self) -> Result<Caller, AppError> {
+        let agent = self.acting_agent()?.ok_or_else(|| {
+            AppError::bad_input("warroom mcp serves an agent: WARROOM_AGENT_ID is not set")
+                .hint("agent CLIs started by warroom get it in their environment")
+        })?;
+        let team = self
+            .store()
+            .team(agent.team_id)?
+            .ok_or_else(|| AppError::failed(format!("{} has no team", agent.id)))?;
+        let incident = match self.store().incident_of_team(team.id)? {
+            Some(id) => Some(self.load_incident(id)?.0.reference()),
+            None => None,
+        };
+        Ok(Caller {
+            agent: agent.id.to_string(),
+            role: agent.role,
+            team: team.name,
+            incident,
+        })
+    }
+}

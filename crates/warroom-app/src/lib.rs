@@ -21,7 +21,8 @@ mod views;
 
 pub use agent::messages::ExportFormat;
 pub use api::{
-    AuthError, EventView, NewToken, PublicIncident, PublicUpdate, Scope, StatusPageView, TokenView,
+    AuthError, Caller, EventView, NewToken, PublicIncident, PublicUpdate, Scope, StatusPageView,
+    TokenView,
 };
 pub use app::{App, AppOptions, Clock, DRILL_ANCHOR_VAR, DRILL_START_VAR};
 pub use config::Config;

@@ -6,6 +6,7 @@
 mod daemon;
 pub mod http;
 mod lifecycle;
+pub mod mcp;
 mod supervisor;
 
 pub use daemon::{LogFollower, run_daemon};

@@ -117,6 +117,10 @@ pub enum Command {
     /// The demo's small production: two versions and a router.
     #[command(hide = true)]
     DemoService(crate::commands::demo_service::DemoService),
+    /// An MCP server on stdio for the agent this pane runs
+    /// (`WARROOM_AGENT_ID`), started by its agent CLI.
+    #[command(hide = true)]
+    Mcp,
     /// Record an agent CLI's hook event (its JSON on stdin); installed by
     /// warroom into the agents' settings. Always exits 0.
     #[command(hide = true)]

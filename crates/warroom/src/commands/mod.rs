@@ -41,6 +41,10 @@ pub fn run(cli: Cli) -> Result<()> {
         return docs::man(dir.as_deref(), cli.json);
     }
     let app = context::open(&cli)?;
+    if let Command::Mcp = &cli.command {
+        // stdout is the protocol's: nothing else may be printed there.
+        return warroom_server::mcp::serve_stdio(app).map_err(anyhow::Error::msg);
+    }
     match &cli.command {
         Command::QuickDeploy(args) => deploy::quick_deploy(&cli, &app, args),
         Command::Deploy(args) => rollout::run(&cli, &app, args, cli.json),
@@ -65,7 +69,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before opening the store")
         }
-        Command::SimAgent(_) | Command::DemoService(_) => {
+        Command::SimAgent(_) | Command::DemoService(_) | Command::Mcp => {
             unreachable!("handled before opening the store")
         }
         Command::Hook { .. } => unreachable!("handled before opening the store"),

@@ -17,6 +17,7 @@ mod http_api;
 mod implicit;
 mod incident;
 mod kill9;
+mod mcp;
 mod pull_request;
 mod real_clis;
 mod real_gates;

@@ -1,0 +1,163 @@
+//! `warroom mcp` against a real MCP client (rmcp's, over stdio, the server
+//! started as a child process as an agent CLI would): every tool listed with
+//! its schema; todos claimed and finished, a milestone recorded and a
+//! teammate messaged, each attributed to the calling agent; a role that may
+//! not deploy refused with a readable message; bad arguments refused.
+
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
+use serde_json::{Value, json};
+
+use crate::env::TestEnv;
+
+fn args(value: Value) -> serde_json::Map<String, Value> {
+    value.as_object().cloned().expect("an object")
+}
+
+fn text(result: &rmcp::model::CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn an_agent_works_the_incident_through_mcp_and_its_role_is_enforced() {
+    let env = TestEnv::start();
+    env.deploy("auth-hotfix", "3", "default");
+    env.wait_idle("auth-hotfix");
+    let agents = env.json(&["agent", "list", "auth-hotfix"]);
+    let developer = agents[0]["id"].as_str().expect("id").to_owned();
+
+    // The server as the developer's agent CLI starts it: its environment.
+    let std = env.warroom();
+    let mut cmd = tokio::process::Command::from(std);
+    cmd.arg("mcp").env("WARROOM_AGENT_ID", &developer);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let client = ()
+            .serve(TokioChildProcess::new(cmd).expect("spawn"))
+            .await
+            .expect("the MCP handshake");
+        let tools = client.list_all_tools().await.expect("tools");
+        let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+        for tool in [
+            "whoami",
+            "incident_status",
+            "list_todos",
+            "add_todo",
+            "claim_todo",
+            "update_todo",
+            "block_todo",
+            "finish_todo",
+            "record_milestone",
+            "send_message",
+            "run_checks",
+            "open_pull_request",
+            "start_rollout",
+        ] {
+            assert!(names.iter().any(|n| n == tool), "no {tool} in {names:?}");
+        }
+        let claim = tools.iter().find(|t| t.name == "claim_todo").expect("claim_todo");
+        assert!(claim.input_schema.get("properties").is_some_and(|p| p.get("todo").is_some()));
+
+        let call = |name: &'static str, a: Value| {
+            CallToolRequestParams::new(name).with_arguments(args(a))
+        };
+        let me = client.call_tool(call("whoami", json!({}))).await.expect("whoami");
+        let me: Value = serde_json::from_str(&text(&me)).expect("JSON");
+        assert_eq!(me["role"], "senior-backend-developer");
+        assert_eq!(me["incident"], "INC-1");
+
+        let claimed = client
+            .call_tool(call("claim_todo", json!({"todo": "T-4"})))
+            .await
+            .expect("claim");
+        assert_ne!(claimed.is_error, Some(true), "{}", text(&claimed));
+        let milestone = client
+            .call_tool(call(
+                "record_milestone",
+                json!({"milestone": "root-cause", "summary": "the error path keeps its connection"}),
+            ))
+            .await
+            .expect("milestone");
+        assert_ne!(milestone.is_error, Some(true), "{}", text(&milestone));
+        let finished = client
+            .call_tool(call("finish_todo", json!({"todo": "T-4", "note": "found it in pool.py"})))
+            .await
+            .expect("finish");
+        assert_ne!(finished.is_error, Some(true), "{}", text(&finished));
+        let sent = client
+            .call_tool(call("send_message", json!({"to": "pm", "text": "root cause found"})))
+            .await
+            .expect("send");
+        assert_ne!(sent.is_error, Some(true), "{}", text(&sent));
+
+        // A role that may not deploy is told so, in words.
+        let refused = client
+            .call_tool(call("start_rollout", json!({})))
+            .await
+            .expect("a tool result");
+        assert_eq!(refused.is_error, Some(true));
+        let said = text(&refused);
+        assert!(
+            said.contains("may not deploy") || said.contains("no deploy runbook"),
+            "{said}"
+        );
+        // Arguments that do not fit the schema are refused.
+        let bad = client.call_tool(call("claim_todo", json!({"nope": 1}))).await;
+        assert!(
+            bad.is_err() || bad.as_ref().is_ok_and(|r| r.is_error == Some(true)),
+            "{bad:?}"
+        );
+        let missing = client
+            .call_tool(call("claim_todo", json!({"todo": "T-99"})))
+            .await
+            .expect("a tool result");
+        assert_eq!(missing.is_error, Some(true), "{}", text(&missing));
+        client.cancel().await.expect("close");
+    });
+
+    // Everything it did is the developer's, in the store.
+    let incident = env.json(&["incident", "status", "INC-1"]);
+    let root = incident["milestones"]
+        .as_array()
+        .expect("milestones")
+        .iter()
+        .find(|m| m["name"] == "root-cause")
+        .cloned()
+        .expect("root-cause recorded");
+    assert!(
+        root["by"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("senior-backend-developer"),
+        "{root}"
+    );
+    let todos = env.json(&["todo", "list", "INC-1", "--all"]);
+    let t4 = todos
+        .as_array()
+        .expect("todos")
+        .iter()
+        .find(|t| t["id"] == "T-4")
+        .cloned()
+        .expect("T-4");
+    assert_eq!(t4["status"], "done", "{t4}");
+    let messages = env.messages("auth-hotfix");
+    let ours = messages
+        .iter()
+        .find(|m| m["text"] == "root cause found")
+        .expect("the message");
+    assert!(
+        ours["from"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("senior-backend-developer")
+    );
+}
