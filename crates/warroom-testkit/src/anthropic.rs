@@ -86,6 +86,17 @@ pub(crate) fn respond(req: &Value, plan: Plan) -> Reply {
                 );
                 "tool_use"
             }
+            Plan::Call { name, input } => {
+                ev.named("content_block_start", &json!({"type": "content_block_start", "index": 0,
+                    "content_block": {"type": "tool_use", "id": format!("toolu_{}", std::process::id()),
+                                      "name": name, "input": {}}}));
+                ev.named(
+                    "content_block_delta",
+                    &json!({"type": "content_block_delta", "index": 0,
+                    "delta": {"type": "input_json_delta", "partial_json": input.to_string()}}),
+                );
+                "tool_use"
+            }
             Plan::Text { text, stall } => {
                 ev.named(
                     "content_block_start",

@@ -28,6 +28,9 @@ pub enum Action {
     Reply(String),
     /// Ask for one shell tool call running this command.
     Tool(String),
+    /// Ask for one call of a named tool (an MCP tool, as the CLI names it:
+    /// `mcp__warroom__claim_todo`) with this JSON input.
+    Call(String, Value),
     /// Stream a first chunk, wait this long, then reply as usual.
     Stall(Duration),
     /// Fail the request with this HTTP status (429 carries retry-after: 1).
@@ -88,6 +91,10 @@ pub(crate) enum Plan {
     },
     Tool {
         command: String,
+    },
+    Call {
+        name: String,
+        input: Value,
     },
     Fail {
         status: u16,
@@ -221,6 +228,10 @@ fn decide(shared: &Mutex<Shared>, path: &str, turn: &Turn) -> Plan {
                 shared.served_tool.insert(turn.prompt.clone());
                 Plan::Tool { command }
             }
+            Some(Action::Call(name, input)) => {
+                shared.served_tool.insert(turn.prompt.clone());
+                Plan::Call { name, input }
+            }
             Some(Action::Stall(d)) => Plan::Text {
                 text: acknowledged(),
                 stall: Some(d),
@@ -241,6 +252,7 @@ fn decide(shared: &Mutex<Shared>, path: &str, turn: &Turn) -> Plan {
             Plan::Text { stall: None, .. } => "reply".into(),
             Plan::Text { stall: Some(d), .. } => format!("stall {d:?}"),
             Plan::Tool { .. } => "tool".into(),
+            Plan::Call { name, .. } => format!("call {name}"),
             Plan::Fail { status } => format!("fail {status}"),
         },
     });

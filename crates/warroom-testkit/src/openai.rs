@@ -108,6 +108,11 @@ pub(crate) fn respond_responses(req: &Value, plan: Plan) -> Reply {
     );
     let (output, stall) = match &plan {
         Plan::Tool { command } => (shell_call(req, command, &format!("call_{id}")), None),
+        Plan::Call { name, input } => (
+            json!({"type": "function_call", "id": format!("fc_call_{id}"), "call_id": format!("call_{id}"),
+                   "name": name, "arguments": input.to_string(), "status": "completed"}),
+            None,
+        ),
         Plan::Text { text, stall } => (
             json!({"type": "message", "id": format!("msg_{id}"), "role": "assistant", "status": "completed",
                    "content": [{"type": "output_text", "text": text, "annotations": []}]}),
@@ -226,13 +231,17 @@ pub(crate) fn respond_chat(req: &Value, plan: Plan) -> Reply {
                 json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
                 "function": {"name": tool_name, "arguments": json!({"command": command}).to_string()}}]})
             }
+            Plan::Call { name, input } => {
+                json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+                "function": {"name": name, "arguments": input.to_string()}}]})
+            }
             Plan::Text { text, .. } => json!({"role": "assistant", "content": text}),
             Plan::Fail { .. } => unreachable!("failures are answered above"),
         };
         return sse::json(
             200,
             &json!({"id": "chatcmpl-scripted", "object": "chat.completion", "created": 0,
-            "choices": [{"index": 0, "message": message, "finish_reason": if matches!(plan, Plan::Tool { .. }) { "tool_calls" } else { "stop" }}],
+            "choices": [{"index": 0, "message": message, "finish_reason": if matches!(plan, Plan::Tool { .. } | Plan::Call { .. }) { "tool_calls" } else { "stop" }}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}),
         );
     }
@@ -242,6 +251,14 @@ pub(crate) fn respond_chat(req: &Value, plan: Plan) -> Reply {
             Plan::Tool { command } => {
                 ev.data(&chunk(json!({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
                     "function": {"name": tool_name, "arguments": json!({"command": command}).to_string()}}]}), None));
+                ev.data(&chunk(json!({}), Some("tool_calls")));
+            }
+            Plan::Call { name, input } => {
+                ev.data(&chunk(
+                    json!({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                    "function": {"name": name, "arguments": input.to_string()}}]}),
+                    None,
+                ));
                 ev.data(&chunk(json!({}), Some("tool_calls")));
             }
             Plan::Text { text, stall } => {

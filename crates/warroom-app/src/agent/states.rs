@@ -191,4 +191,27 @@ impl App {
         }
         Ok(path)
     }
+
+    /// The MCP configuration an agent CLI is started with (`--mcp-config`):
+    /// warroom's own server, run by this binary; the agent is known from
+    /// the environment the pane passes on (`WARROOM_AGENT_ID`).
+    pub(crate) fn mcp_config(&self) -> Result<std::path::PathBuf, AppError> {
+        let path = self.data_dir.join("mcp").join("warroom-mcp.json");
+        let text = serde_json::json!({
+            "mcpServers": {
+                "warroom": {
+                    "command": self.warroom_exe.to_string_lossy(),
+                    "args": ["mcp"],
+                }
+            }
+        })
+        .to_string();
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            let dir = path.parent().unwrap_or(&self.data_dir);
+            std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(&path, &text))
+                .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
+        }
+        Ok(path)
+    }
 }

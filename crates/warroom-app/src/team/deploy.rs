@@ -307,15 +307,22 @@ impl App {
         exe: &str,
         workdir: &Path,
     ) -> Result<Vec<String>, AppError> {
-        let argv = profile.argv(exe, &workdir.to_string_lossy());
-        if !argv.iter().any(|a| a.contains("{settings}")) {
-            return Ok(argv);
+        let mut argv = profile.argv(exe, &workdir.to_string_lossy());
+        if argv.iter().any(|a| a.contains("{settings}")) {
+            let settings = self.hook_settings(profile)?;
+            argv = argv
+                .into_iter()
+                .map(|a| a.replace("{settings}", &settings.to_string_lossy()))
+                .collect();
         }
-        let settings = self.hook_settings(profile)?;
-        Ok(argv
-            .into_iter()
-            .map(|a| a.replace("{settings}", &settings.to_string_lossy()))
-            .collect())
+        if argv.iter().any(|a| a.contains("{mcp_config}")) {
+            let config = self.mcp_config()?;
+            argv = argv
+                .into_iter()
+                .map(|a| a.replace("{mcp_config}", &config.to_string_lossy()))
+                .collect();
+        }
+        Ok(argv)
     }
 
     /// Creates each plan's worktree and pre-seeds its CLI's state files.

@@ -21,6 +21,7 @@ mod mcp;
 mod pull_request;
 mod real_clis;
 mod real_gates;
+mod real_mcp;
 mod real_supervisor;
 mod repo;
 mod rollout;
