@@ -74,6 +74,47 @@ pub(crate) fn responses_turn(req: &Value) -> Turn {
 }
 
 /// A shell call in whichever shape the CLI's tools offer.
+/// The offered tool a scripted call means: the one of that name, or the
+/// one whose name ends with its last part (CLIs prefix MCP tools their way:
+/// `mcp__warroom__claim_todo`, `warroom__claim_todo`, `warroom_claim_todo`).
+fn offered_name(req: &Value, wanted: &str) -> String {
+    let names: Vec<String> = req["tools"]
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .filter_map(|t| t["name"].as_str().or(t["function"]["name"].as_str()))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.iter().any(|n| n == wanted) {
+        return wanted.to_owned();
+    }
+    let last = wanted.rsplit("__").next().unwrap_or(wanted);
+    names
+        .into_iter()
+        .find(|n| n.ends_with(last) && n.contains("warroom"))
+        .unwrap_or_else(|| wanted.to_owned())
+}
+
+/// The namespace tool (Codex's form for an MCP server's tools) holding the
+/// scripted call's tool, and the tool's own name within it.
+fn namespaced(req: &Value, wanted: &str) -> Option<(String, String)> {
+    let last = wanted.rsplit("__").next().unwrap_or(wanted);
+    req["tools"].as_array()?.iter().find_map(|t| {
+        if t["type"] != "namespace" {
+            return None;
+        }
+        let namespace = t["name"].as_str()?;
+        t["tools"]
+            .as_array()?
+            .iter()
+            .filter_map(|inner| inner["name"].as_str())
+            .find(|n| *n == last)
+            .map(|n| (namespace.to_owned(), n.to_owned()))
+    })
+}
+
 fn shell_call(req: &Value, command: &str, call_id: &str) -> Value {
     let names: Vec<&str> = req["tools"]
         .as_array()
@@ -108,11 +149,17 @@ pub(crate) fn respond_responses(req: &Value, plan: Plan) -> Reply {
     );
     let (output, stall) = match &plan {
         Plan::Tool { command } => (shell_call(req, command, &format!("call_{id}")), None),
-        Plan::Call { name, input } => (
-            json!({"type": "function_call", "id": format!("fc_call_{id}"), "call_id": format!("call_{id}"),
-                   "name": name, "arguments": input.to_string(), "status": "completed"}),
-            None,
-        ),
+        Plan::Call { name, input } => {
+            let mut call = json!({"type": "function_call", "id": format!("fc_call_{id}"),
+                "call_id": format!("call_{id}"), "name": offered_name(req, name),
+                "arguments": input.to_string(), "status": "completed"});
+            // Codex offers an MCP server's tools in a namespace of their own.
+            if let Some((namespace, tool)) = namespaced(req, name) {
+                call["namespace"] = json!(namespace);
+                call["name"] = json!(tool);
+            }
+            (call, None)
+        }
         Plan::Text { text, stall } => (
             json!({"type": "message", "id": format!("msg_{id}"), "role": "assistant", "status": "completed",
                    "content": [{"type": "output_text", "text": text, "annotations": []}]}),

@@ -350,7 +350,7 @@ fn claude_code_states_follow_the_real_screen_and_hooks() {
 
 /// Codex against the endpoint: the provider a person would configure in
 /// `$CODEX_HOME/config.toml` (warroom adds the folder trust itself).
-fn codex_env(env: &mut TestEnv, model: &ModelServer) {
+pub(crate) fn codex_env(env: &mut TestEnv, model: &ModelServer) {
     let codex_home = env.path("home/.codex");
     std::fs::create_dir_all(&codex_home).expect("mkdir");
     std::fs::write(
