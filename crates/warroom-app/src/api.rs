@@ -367,3 +367,49 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// An agent's question to the incident commander: on the incident's
+    /// timeline, and sent to the `incident-commander` channel when one is
+    /// configured. The question is redacted like every message.
+    pub fn ask_commander(&self, question: &str) -> Result<QuestionView, AppError> {
+        let question = warroom_model::redact::redact(question.trim()).text;
+        if question.is_empty() {
+            return Err(AppError::bad_input("the question is empty"));
+        }
+        let caller = self.caller()?;
+        let incident = caller.incident.clone().ok_or_else(|| {
+            AppError::bad_input("this agent's team works on no incident to ask about")
+        })?;
+        let text = format!("{} asks: {question}", caller.agent);
+        let (found, _) = self.change_incident(&incident, |inc, _, _, _| {
+            Ok((
+                vec![warroom_model::IncidentEvent::QuestionAsked {
+                    question: question.clone(),
+                }],
+                inc.id,
+            ))
+        })?;
+        let queued = self.write("warroom", |tx| {
+            Ok(self
+                .queue_to_channel(tx, &found, "incident-commander", "question", &text)?
+                .is_some())
+        })?;
+        self.flush_notifications(found.id)?;
+        Ok(QuestionView {
+            incident,
+            question,
+            sent_to_channel: queued,
+        })
+    }
+}
+
+/// A question asked, and whether a channel carried it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionView {
+    pub incident: String,
+    pub question: String,
+    /// False when no `incident-commander` channel is configured: the
+    /// question is on the timeline only.
+    pub sent_to_channel: bool,
+}

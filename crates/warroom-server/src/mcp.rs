@@ -76,6 +76,12 @@ pub struct MessageInput {
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct QuestionInput {
+    /// What you need a person to decide or tell you.
+    pub question: String,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ChecksInput {
     /// smoke, fast (the default) or full.
     pub tier: Option<String>,
@@ -280,6 +286,17 @@ impl WarroomMcp {
             app.send(&target, &input.text).map(|r| serde_json::json!(r))
         })
         .await
+    }
+
+    #[tool(
+        description = "Ask the incident commander (a person) a question: it goes on the timeline and to their channel."
+    )]
+    async fn ask_commander(
+        &self,
+        Parameters(input): Parameters<QuestionInput>,
+    ) -> Result<CallToolResult, ErrorData> {
+        self.run(move |app| app.ask_commander(&input.question))
+            .await
     }
 
     #[tool(

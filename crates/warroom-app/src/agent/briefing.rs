@@ -57,7 +57,7 @@ impl App {
             .any(|a| a.contains("{mcp_config}") || a.starts_with("mcp_servers.warroom."));
         if has_mcp {
             text.push_str(
-                "\nTOOLS. Besides `warroom` in your shell, warroom's MCP tools are yours (server \"warroom\"): whoami, incident_status, list_todos, add_todo, claim_todo, update_todo, block_todo, finish_todo, record_milestone, send_message, and, as your role allows, run_checks, open_pull_request and start_rollout.\n",
+                "\nTOOLS. Besides `warroom` in your shell, warroom's MCP tools are yours (server \"warroom\"): whoami, incident_status, list_todos, add_todo, claim_todo, update_todo, block_todo, finish_todo, record_milestone, send_message, ask_commander, and, as your role allows, run_checks, open_pull_request and start_rollout.\n",
             );
         }
         Ok(text)

@@ -138,6 +138,10 @@ pub enum IncidentEvent {
         path: String,
         action_items: usize,
     },
+    /// An agent asked the incident commander (a person) a question.
+    QuestionAsked {
+        question: String,
+    },
     /// `deploy --canary`: a rollout of the fix began.
     RolloutStarted {
         rollout: i64,
@@ -215,6 +219,7 @@ impl IncidentEvent {
             Self::NotificationSent { .. } => "notification-sent",
             Self::NotificationFailed { .. } => "notification-failed",
             Self::PostmortemWritten { .. } => "postmortem-written",
+            Self::QuestionAsked { .. } => "question-asked",
             Self::RolloutStarted { .. } => "rollout-started",
             Self::RolloutCommand { .. } => "rollout-command",
             Self::RolloutMeasured { .. } => "rollout-measured",
@@ -386,6 +391,9 @@ impl IncidentEvent {
             ),
             Self::PostmortemWritten { path, action_items } => {
                 format!("postmortem written to {path} ({action_items} action items)")
+            }
+            Self::QuestionAsked { question } => {
+                format!("asked the incident commander: {question}")
             }
             Self::RolloutStarted {
                 rollout,

@@ -27,6 +27,15 @@ fn text(result: &rmcp::model::CallToolResult) -> String {
 #[test]
 fn an_agent_works_the_incident_through_mcp_and_its_role_is_enforced() {
     let env = TestEnv::start();
+    let notices = env.path("notices.jsonl");
+    std::fs::write(
+        env.path("project/warroom.toml"),
+        format!(
+            "[[channels]]\nname = \"incident-commander\"\nkind = \"file\"\npath = \"{}\"\nformat = \"jsonl\"\n",
+            notices.display()
+        ),
+    )
+    .expect("config");
     env.deploy("auth-hotfix", "3", "default");
     env.wait_idle("auth-hotfix");
     let agents = env.json(&["agent", "list", "auth-hotfix"]);
@@ -58,6 +67,7 @@ fn an_agent_works_the_incident_through_mcp_and_its_role_is_enforced() {
             "finish_todo",
             "record_milestone",
             "send_message",
+            "ask_commander",
             "run_checks",
             "open_pull_request",
             "start_rollout",
@@ -98,6 +108,15 @@ fn an_agent_works_the_incident_through_mcp_and_its_role_is_enforced() {
             .await
             .expect("send");
         assert_ne!(sent.is_error, Some(true), "{}", text(&sent));
+
+        let asked = client
+            .call_tool(call(
+                "ask_commander",
+                json!({"question": "May we restart the auth pool during business hours?"}),
+            ))
+            .await
+            .expect("ask");
+        assert_ne!(asked.is_error, Some(true), "{}", text(&asked));
 
         // A role that may not deploy is told so, in words.
         let refused = client
