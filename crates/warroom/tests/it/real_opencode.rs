@@ -1,0 +1,118 @@
+//! The real OpenCode (pinned, from npm) against the scripted model's
+//! OpenAI-compatible endpoint: a team starts without a human, takes its
+//! briefing (submitted, verified, seen by the model), shows busy and idle
+//! from its real screen, and a killed agent comes back with its context,
+//! the daemon watching.
+
+use std::time::Duration;
+
+use warroom_testkit::{Action, ModelServer};
+
+use crate::env::TestEnv;
+use crate::real_clis::{agent, clis_dir, env_with_repo, wait_or_dump, wait_state};
+
+/// OpenCode against the endpoint: its own XDG directories under the test's
+/// HOME, no network beyond 127.0.0.1, and the scripted provider.
+fn opencode_env(env: &mut TestEnv, model: &ModelServer) {
+    let home = env.path("home");
+    let config = home.join(".config/opencode");
+    std::fs::create_dir_all(&config).expect("mkdir");
+    std::fs::write(
+        config.join("opencode.json"),
+        serde_json::json!({
+            "$schema": "https://opencode.ai/config.json",
+            "provider": {
+                "fake": {
+                    "npm": "@ai-sdk/openai-compatible",
+                    "name": "Fake",
+                    "options": { "baseURL": model.openai_url(), "apiKey": "sk-test" },
+                    "models": { "gpt-fake": { "name": "GPT Fake", "tool_call": true } }
+                }
+            },
+            "model": "fake/gpt-fake",
+            "small_model": "fake/gpt-fake",
+            "autoupdate": false,
+            "share": "disabled"
+        })
+        .to_string(),
+    )
+    .expect("config");
+    for (k, v) in [
+        ("XDG_CACHE_HOME", home.join(".cache").display().to_string()),
+        (
+            "XDG_STATE_HOME",
+            home.join(".local/state").display().to_string(),
+        ),
+        ("OPENCODE_DISABLE_MODELS_FETCH", "1".into()),
+        ("OPENCODE_DISABLE_AUTOUPDATE", "1".into()),
+        ("OPENCODE_DISABLE_LSP_DOWNLOAD", "1".into()),
+        ("OPENCODE_DISABLE_SHARE", "1".into()),
+    ] {
+        env.extra.push((k.into(), v));
+    }
+}
+
+#[test]
+fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill() {
+    let Some(clis) = clis_dir("opencode") else {
+        return;
+    };
+    let model = ModelServer::start().expect("model endpoint");
+    let mut env = env_with_repo(&clis);
+    opencode_env(&mut env, &model);
+    let env = env.with_daemon();
+    model.on("STALL", Action::Stall(Duration::from_secs(4)));
+    let deploy = env.json(&[
+        "quick-deploy",
+        "backend",
+        "1",
+        "--project-name",
+        "oc",
+        "--agent",
+        "opencode",
+    ]);
+    let first = &deploy["agents"][0];
+    assert_eq!(first["agent"]["cli"], "opencode", "{first}");
+    assert_eq!(first["ready"], true, "{first}");
+    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
+    wait_or_dump(
+        &env,
+        "oc",
+        "the briefing at the model",
+        Duration::from_secs(30),
+        || {
+            model
+                .prompts()
+                .iter()
+                .any(|p| p.contains("BRIEFING. You are"))
+        },
+    );
+    wait_state(&env, "oc", 0, "idle", Duration::from_secs(30));
+
+    env.ok(&["agent", "send", "oc:0", "STALL: think about the pool"]);
+    wait_state(&env, "oc", 0, "busy", Duration::from_secs(20));
+    wait_state(&env, "oc", 0, "idle", Duration::from_secs(30));
+
+    // Killed: the daemon revives it, and it is told what it was doing.
+    let pid = agent(&env, "oc", 0)["pid"]
+        .as_u64()
+        .expect("pid")
+        .to_string();
+    std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .output()
+        .expect("kill");
+    wait_or_dump(
+        &env,
+        "oc",
+        "the agent revived with its context",
+        Duration::from_secs(60),
+        || {
+            model
+                .prompts()
+                .iter()
+                .any(|p| p.contains("CONTEXT RESTORED"))
+        },
+    );
+    assert_eq!(agent(&env, "oc", 0)["restarts"], 1);
+}
