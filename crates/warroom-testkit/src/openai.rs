@@ -244,6 +244,14 @@ pub(crate) fn chat_turn(req: &Value) -> Turn {
 }
 
 pub(crate) fn respond_chat(req: &Value, plan: Plan) -> Reply {
+    // A scripted call names the tool the way the CLI offered it.
+    let plan = match plan {
+        Plan::Call { name, input } => Plan::Call {
+            name: offered_name(req, &name),
+            input,
+        },
+        other => other,
+    };
     if let Plan::Fail { status } = plan {
         return sse::failure(status, false);
     }

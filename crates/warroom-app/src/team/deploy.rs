@@ -386,8 +386,12 @@ impl App {
             .filter(|(k, v)| passes_through(k, v))
             .collect();
         if let Ok(profile) = self.config.profile(&agent.cli) {
+            let exe = self.warroom_exe.to_string_lossy();
             for (k, v) in &profile.env {
-                env.insert(k.clone(), v.replace("{dir}", workdir));
+                env.insert(
+                    k.clone(),
+                    v.replace("{dir}", workdir).replace("{warroom}", &exe),
+                );
             }
         }
         for (k, v) in self.clock().child_env() {

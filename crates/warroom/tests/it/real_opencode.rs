@@ -1,8 +1,8 @@
 //! The real OpenCode (pinned, from npm) against the scripted model's
 //! OpenAI-compatible endpoint: a team starts without a human, takes its
 //! briefing (submitted, verified, seen by the model), shows busy and idle
-//! from its real screen, and a killed agent comes back with its context,
-//! the daemon watching.
+//! from its real screen, claims a todo through warroom's MCP tools, and a
+//! killed agent comes back with its context, the daemon watching.
 
 use std::time::Duration;
 
@@ -61,7 +61,15 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
     let mut env = env_with_repo(&clis);
     opencode_env(&mut env, &model);
     let env = env.with_daemon();
-    model.on("STALL", Action::Stall(Duration::from_secs(4)));
+    model
+        .on("STALL", Action::Stall(Duration::from_secs(4)))
+        .once(
+            "MCP-CLAIM",
+            Action::Call(
+                "mcp__warroom__claim_todo".into(),
+                serde_json::json!({"todo": "T-4"}),
+            ),
+        );
     let deploy = env.json(&[
         "quick-deploy",
         "backend",
@@ -91,6 +99,32 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
 
     env.ok(&["agent", "send", "oc:0", "STALL: think about the pool"]);
     wait_state(&env, "oc", 0, "busy", Duration::from_secs(20));
+    wait_state(&env, "oc", 0, "idle", Duration::from_secs(30));
+
+    // Its MCP tools (OPENCODE_CONFIG_CONTENT): a todo claimed, no shell.
+    env.ok(&[
+        "agent",
+        "send",
+        "oc:0",
+        "MCP-CLAIM: take the root-cause todo",
+    ]);
+    wait_or_dump(
+        &env,
+        "oc",
+        "T-4 claimed over MCP",
+        Duration::from_secs(45),
+        || {
+            env.json(&["todo", "list", "INC-1", "--all"])
+                .as_array()
+                .is_some_and(|ts| {
+                    ts.iter().any(|t| {
+                        t["id"] == "T-4"
+                            && t["status"] == "in-progress"
+                            && t["owner"].as_str().is_some_and(|o| o.contains("(oc:0)"))
+                    })
+                })
+        },
+    );
     wait_state(&env, "oc", 0, "idle", Duration::from_secs(30));
 
     // Killed: the daemon revives it, and it is told what it was doing.
