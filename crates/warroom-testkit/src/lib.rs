@@ -202,15 +202,14 @@ fn decide(shared: &Mutex<Shared>, path: &str, turn: &Turn) -> Plan {
             stall: None,
         }
     } else {
-        let rule = turn
-            .offered_tools
-            .then(|| {
-                shared
-                    .rules
-                    .iter_mut()
-                    .find(|r| r.times != Some(0) && turn.prompt.contains(&r.trigger))
-            })
-            .flatten();
+        // Rules answer the turns a person started (the CLI offers its tools
+        // then), not its side requests; a stall also answers a CLI that
+        // offers the model no tools (Aider).
+        let rule = shared.rules.iter_mut().find(|r| {
+            r.times != Some(0)
+                && turn.prompt.contains(&r.trigger)
+                && (turn.offered_tools || matches!(r.action, Action::Stall(_)))
+        });
         let action = rule.map(|r| {
             if let Some(n) = r.times.as_mut() {
                 *n -= 1;

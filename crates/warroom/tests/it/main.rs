@@ -19,6 +19,7 @@ mod incident;
 mod kill9;
 mod mcp;
 mod pull_request;
+mod real_aider;
 mod real_clis;
 mod real_gates;
 mod real_mcp;

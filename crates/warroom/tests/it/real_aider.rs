@@ -1,0 +1,84 @@
+//! The real Aider (pinned, from PyPI, in a virtual environment of its own)
+//! against the scripted model's OpenAI-compatible endpoint: it starts
+//! without a human, takes its briefing, shows busy and idle from its real
+//! screen, and comes back with its context after a kill, the daemon
+//! watching. Aider has no MCP: it keeps the shell route (`/run`).
+
+use std::time::Duration;
+
+use warroom_testkit::{Action, ModelServer};
+
+use crate::real_clis::{agent, clis_dir, env_with_repo, wait_or_dump, wait_state};
+
+/// Whether the model was sent `words` (Aider passes a paste on with its
+/// own line breaks and spacing).
+fn saw(model: &ModelServer, words: &str) -> bool {
+    // Aider offers the model no tools: every request it made is looked at.
+    model.seen().iter().any(|s| {
+        s.prompt
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(words)
+    })
+}
+
+#[test]
+fn aider_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill() {
+    let Some(clis) = clis_dir("aider") else {
+        return;
+    };
+    let model = ModelServer::start().expect("model endpoint");
+    let mut env = env_with_repo(&clis);
+    for (k, v) in [
+        ("OPENAI_API_KEY", "sk-test".to_owned()),
+        ("OPENAI_API_BASE", model.openai_url()),
+        ("AIDER_MODEL", "openai/gpt-fake".to_owned()),
+    ] {
+        env.extra.push((k.into(), v));
+    }
+    let env = env.with_daemon();
+    model.on("STALL", Action::Stall(Duration::from_secs(4)));
+    let deploy = env.json(&[
+        "quick-deploy",
+        "backend",
+        "1",
+        "--project-name",
+        "ad",
+        "--agent",
+        "aider",
+    ]);
+    let first = &deploy["agents"][0];
+    assert_eq!(first["agent"]["cli"], "aider", "{first}");
+    assert_eq!(first["ready"], true, "{first}");
+    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
+    wait_or_dump(
+        &env,
+        "ad",
+        "the briefing at the model",
+        Duration::from_secs(30),
+        || saw(&model, "BRIEFING. You are"),
+    );
+    wait_state(&env, "ad", 0, "idle", Duration::from_secs(30));
+
+    env.ok(&["agent", "send", "ad:0", "STALL: think about the pool"]);
+    wait_state(&env, "ad", 0, "busy", Duration::from_secs(20));
+    wait_state(&env, "ad", 0, "idle", Duration::from_secs(30));
+
+    let pid = agent(&env, "ad", 0)["pid"]
+        .as_u64()
+        .expect("pid")
+        .to_string();
+    std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .output()
+        .expect("kill");
+    wait_or_dump(
+        &env,
+        "ad",
+        "the agent revived with its context",
+        Duration::from_secs(60),
+        || saw(&model, "CONTEXT RESTORED"),
+    );
+    assert_eq!(agent(&env, "ad", 0)["restarts"], 1);
+}
