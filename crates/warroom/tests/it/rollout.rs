@@ -200,7 +200,10 @@ fn a_canary_answering_500_is_rolled_back_with_only_the_daemon_watching() {
     // Stakeholders heard of it.
     let incident = env.json(&["incident", "status", "INC-1"]);
     assert_eq!(incident["rollout"]["stage"], "rolled-back");
-    assert!(incident["last_update_at"].is_number(), "{incident}");
+    // The update goes out right after the outcome is saved.
+    wait_until("the stakeholder update", Duration::from_secs(10), || {
+        env.json(&["incident", "status", "INC-1"])["last_update_at"].is_number()
+    });
     // The same commit is not deployed again without saying so.
     let again = env.run(&["deploy", "auth-hotfix", "--canary"]);
     assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
@@ -392,11 +395,21 @@ fn a_rollback_that_fails_pages_the_incident_commander() {
         reason.contains("the rollback failed: exited with status 1"),
         "{reason}"
     );
-    let pages = env.notices();
-    let page = pages
-        .iter()
+    // The page goes out right after the outcome is saved.
+    wait_until(
+        "the page to the incident commander",
+        Duration::from_secs(10),
+        || {
+            env.notices()
+                .iter()
+                .any(|n| n.to_string().contains("rollback-failed"))
+        },
+    );
+    let page = env
+        .notices()
+        .into_iter()
         .find(|n| n.to_string().contains("rollback-failed"))
-        .unwrap_or_else(|| panic!("no page in {pages:?}"));
+        .expect("the page");
     assert!(page.to_string().contains("URGENT"), "{page}");
     // Traffic is still half on the failing canary: the page says so.
     assert_eq!(stack.served(), ["v1", "v2"]);
