@@ -81,7 +81,7 @@ pub enum Command {
     },
     /// Tokens for the daemon's HTTP API: create, list, revoke.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(crate::commands::token::TokenCommand),
     /// Recovery: `recovery start [--emergency] [--session X]`.
     #[command(subcommand)]
     Recovery(RecoveryCommand),
@@ -190,23 +190,6 @@ pub enum MonitorCommand {
         #[arg(long)]
         analyze: bool,
     },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// A new token, printed once (only its hash is kept).
-    Create {
-        /// read (GET) or write (also send, add and close todos, post updates).
-        #[arg(long, value_parser = ["read", "write"])]
-        scope: String,
-        /// What it is for: its name is the actor of what it writes.
-        #[arg(long, default_value = "api")]
-        name: String,
-    },
-    /// Every token: name, scope, when made, last used, revoked.
-    List,
-    /// Refuse a token from now on.
-    Revoke { id: i64 },
 }
 
 #[derive(Debug, Args)]

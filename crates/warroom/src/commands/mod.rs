@@ -13,7 +13,7 @@ mod pm;
 pub mod rollout;
 mod supervise;
 mod team;
-mod token;
+pub mod token;
 
 use anyhow::Result;
 

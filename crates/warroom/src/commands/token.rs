@@ -1,10 +1,27 @@
 //! `token create|list|revoke`: the HTTP API's tokens.
 
 use anyhow::Result;
+use clap::Subcommand;
 use warroom_app::{App, Scope, TokenView};
 
-use crate::cli::TokenCommand;
 use crate::output::json;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// A new token, printed once (only its hash is kept).
+    Create {
+        /// read (GET) or write (also send, add and close todos, post updates).
+        #[arg(long, value_parser = ["read", "write"])]
+        scope: String,
+        /// What it is for: its name is the actor of what it writes.
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+    /// Every token: name, scope, when made, last used, revoked.
+    List,
+    /// Refuse a token from now on.
+    Revoke { id: i64 },
+}
 
 pub fn run(app: &App, cmd: &TokenCommand, as_json: bool) -> Result<()> {
     match cmd {
