@@ -90,7 +90,8 @@ impl App {
                 view
             })
             .collect();
-        let incident = match self.store().incident_of_team(team.id)? {
+        let incident_id = self.store().incident_of_team(team.id)?;
+        let incident = match incident_id {
             Some(id) => {
                 let (incident, team_id) = self.load_incident(id)?;
                 Some(self.incident_view(&incident, team_id)?)
@@ -100,7 +101,7 @@ impl App {
         let mut messages = self.messages(&team.name, MessageId::NEW)?;
         let keep = messages.len().saturating_sub(LATEST_MESSAGES);
         messages.drain(..keep);
-        let updates = match self.store().incident_of_team(team.id)? {
+        let updates = match incident_id {
             Some(id) => {
                 let all = self.store().updates(id)?;
                 all.iter()

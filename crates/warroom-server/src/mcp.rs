@@ -278,12 +278,8 @@ impl WarroomMcp {
                     .broadcast(&team, &input.text)
                     .map(|r| serde_json::json!(r));
             }
-            let target = if input.to.starts_with("ag-") || input.to.contains(':') {
-                input.to.clone()
-            } else {
-                format!("{team}:{}", input.to)
-            };
-            app.send(&target, &input.text).map(|r| serde_json::json!(r))
+            app.send_in_team(&team, &input.to, &input.text)
+                .map(|r| serde_json::json!(r))
         })
         .await
     }

@@ -300,6 +300,13 @@ impl Store {
         self.events_where_then("id > ?1", "LIMIT ?2", params![after, limit])
     }
 
+    /// The newest event's id (0 for an empty log).
+    pub fn last_event_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+    }
+
     /// How many events the whole log holds.
     pub fn event_count(&self) -> Result<i64, StoreError> {
         Ok(self

@@ -91,7 +91,7 @@ pub enum Command {
     /// Attach your terminal to a team's tmux session.
     Attach { team: String },
     /// Run the seed's auth-hotfix scenario end to end with simulated agents.
-    Demo(Demo),
+    Demo(crate::commands::demo::Demo),
     /// Check the store, tmux, file permissions and the daemon; exit 1 if one fails.
     Doctor {
         /// Compare every index with its table and check every reference
@@ -581,25 +581,6 @@ pub enum PmCommand {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-}
-
-#[derive(Debug, Args)]
-pub struct Demo {
-    /// The demo team's name.
-    #[arg(long, default_value = "auth-hotfix")]
-    pub team: String,
-    /// Stop the team at the end instead of leaving it to `warroom attach`.
-    #[arg(long)]
-    pub cleanup: bool,
-    /// Seconds to let the agents talk before the report.
-    #[arg(long, default_value_t = 60)]
-    pub timeout: u64,
-    /// Roll out a fix that passes its tests but fails in production: the
-    /// canary is rolled back automatically.
-    #[arg(long)]
-    pub bad_fix: bool,
-    #[command(flatten)]
-    pub daemon: DaemonChoice,
 }
 
 #[derive(Debug, Args)]

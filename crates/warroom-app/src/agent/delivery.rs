@@ -20,6 +20,22 @@ impl App {
         self.send_with(target, text, false)
     }
 
+    /// A message to a member of `team` named the short way: a window or a
+    /// role (`0`, `pm`), or a full target or agent id as `send` takes.
+    pub fn send_in_team(
+        &self,
+        team: &str,
+        to: &str,
+        text: &str,
+    ) -> Result<MessageResult, AppError> {
+        let target = if to.contains(':') || to.starts_with("ag-") {
+            to.to_owned()
+        } else {
+            format!("{team}:{to}")
+        };
+        self.send(&target, text)
+    }
+
     /// `agent send [--now]`: with `now`, a busy agent that queues input
     /// itself (Claude Code) is typed to at once instead of waited for.
     pub fn send_with(

@@ -61,6 +61,25 @@ impl App {
         Ok((fused.state, obs))
     }
 
+    /// Keeps the last meaningful line of the agent's screen for live views,
+    /// when it changed, at most four times a second per agent.
+    fn record_last_line(
+        &self,
+        agent: &AgentRecord,
+        obs: &warroom_agents::Observation,
+        now: warroom_model::Millis,
+    ) -> Result<(), AppError> {
+        let Some(line) = warroom_agents::meaningful_line(&obs.tail(LAST_LINE_ROWS)) else {
+            return Ok(());
+        };
+        let line = warroom_model::redact::redact(&line).text;
+        let recent = agent.last_line_at.is_some_and(|at| now - at < 250);
+        if agent.last_line.as_deref() == Some(line.as_str()) || recent {
+            return Ok(());
+        }
+        self.write("supervisor", |tx| Ok(tx.set_last_line(agent.id, &line)?))
+    }
+
     /// Fuses an observation with the agent's last hook, and records the
     /// state when it changed (with the screen as evidence unless a hook
     /// decided).
@@ -215,3 +234,6 @@ impl App {
         Ok(path)
     }
 }
+
+/// How much of a screen's bottom the last meaningful line is looked for in.
+const LAST_LINE_ROWS: usize = 60;

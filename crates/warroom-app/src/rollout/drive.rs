@@ -60,22 +60,13 @@ impl App {
                     };
                     let weight = run.weight(&record.runbook);
                     let m = self.actions.measure(&spec, &vars(&run, Some(weight)), &dir);
-                    events.push(IncidentEvent::RolloutMeasured {
-                        rollout: record.id,
-                        step: run.step,
-                        check: check.clone(),
-                        found: m.found,
-                        judged: Judged::of(m.found, spec.on_no_data),
-                        value: m.value.clone(),
-                        query: m.query.clone(),
-                        message: warroom_model::redact::redact(&m.message).text,
-                        policy: format!(
-                            "failure_limit={} consecutive_error_limit={} on_no_data={}",
-                            spec.failure_limit,
-                            spec.consecutive_error_limit,
-                            spec.on_no_data.as_str()
-                        ),
-                    });
+                    let policy = format!(
+                        "failure_limit={} consecutive_error_limit={} on_no_data={}",
+                        spec.failure_limit,
+                        spec.consecutive_error_limit,
+                        spec.on_no_data.as_str()
+                    );
+                    events.push(measured_event(record.id, run.step, &spec, &m, "", policy));
                     run.measured(&spec, m.found, self.clock().now());
                 }
                 Next::Advance => run.advance(&record.runbook, now),
@@ -90,20 +81,14 @@ impl App {
                     let healthy = match check.and_then(|c| record.runbook.check(&c).cloned()) {
                         Some(spec) => {
                             let m = self.actions.measure(&spec, &vars(&run, Some(0)), &dir);
-                            events.push(IncidentEvent::RolloutMeasured {
-                                rollout: record.id,
-                                step: run.step,
-                                check: spec.name.clone(),
-                                found: m.found,
-                                judged: Judged::of(m.found, spec.on_no_data),
-                                value: m.value,
-                                query: m.query,
-                                message: format!(
-                                    "after the rollback: {}",
-                                    warroom_model::redact::redact(&m.message).text
-                                ),
-                                policy: "once, after the rollback".into(),
-                            });
+                            events.push(measured_event(
+                                record.id,
+                                run.step,
+                                &spec,
+                                &m,
+                                "after the rollback: ",
+                                "once, after the rollback".into(),
+                            ));
                             Some(m.found == Found::Success)
                         }
                         None => None,
@@ -264,6 +249,28 @@ fn result(out: &CommandOutcome) -> Result<(), String> {
     match &out.error {
         None => Ok(()),
         Some(e) => Err(e.clone()),
+    }
+}
+
+/// A measurement as the timeline keeps it, its message redacted.
+fn measured_event(
+    rollout: i64,
+    step: usize,
+    spec: &warroom_model::rollout::CheckSpec,
+    m: &warroom_ops::deploy::Measurement,
+    prefix: &str,
+    policy: String,
+) -> IncidentEvent {
+    IncidentEvent::RolloutMeasured {
+        rollout,
+        step,
+        check: spec.name.clone(),
+        found: m.found,
+        judged: Judged::of(m.found, spec.on_no_data),
+        value: m.value.clone(),
+        query: m.query.clone(),
+        message: format!("{prefix}{}", warroom_model::redact::redact(&m.message).text),
+        policy,
     }
 }
 

@@ -115,7 +115,7 @@ impl App {
                     at: e.at,
                     step: step + 1,
                     check,
-                    judged: name_of(&judged),
+                    judged: judged.as_str().to_owned(),
                     value,
                     query,
                     message,
@@ -194,12 +194,4 @@ fn view(
         finished_at: run.finished_at,
         measurements,
     }
-}
-
-/// A kebab-case enum's word, as serde writes it.
-pub(crate) fn name_of<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }

@@ -71,9 +71,6 @@ pub struct TickReport {
     pub detached: Option<String>,
 }
 
-/// How much of a screen's bottom the last meaningful line is looked for in.
-const LAST_LINE_ROWS: usize = 60;
-
 impl TeamWatcher {
     pub fn new(team: TeamRecord) -> Self {
         Self {
@@ -258,25 +255,6 @@ impl App {
             source: fused.source,
             detail: fused.detail,
         })
-    }
-
-    /// Keeps the last meaningful line of the agent's screen for live views,
-    /// when it changed, at most four times a second per agent.
-    pub(crate) fn record_last_line(
-        &self,
-        agent: &AgentRecord,
-        obs: &warroom_agents::Observation,
-        now: Millis,
-    ) -> Result<(), AppError> {
-        let Some(line) = warroom_agents::meaningful_line(&obs.tail(LAST_LINE_ROWS)) else {
-            return Ok(());
-        };
-        let line = warroom_model::redact::redact(&line).text;
-        let recent = agent.last_line_at.is_some_and(|at| now - at < 250);
-        if agent.last_line.as_deref() == Some(line.as_str()) || recent {
-            return Ok(());
-        }
-        self.write("supervisor", |tx| Ok(tx.set_last_line(agent.id, &line)?))
     }
 
     #[allow(clippy::too_many_arguments)]

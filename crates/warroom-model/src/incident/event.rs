@@ -443,10 +443,7 @@ impl IncidentEvent {
             } => format!(
                 "rollout {rollout} step {}: check {check} {}: {message}",
                 step + 1,
-                serde_json::to_value(judged)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
+                judged.as_str()
             ),
             Self::RolloutStage {
                 rollout,

@@ -92,6 +92,15 @@ pub enum Judged {
 }
 
 impl Judged {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Judged::Success => "success",
+            Judged::Failure => "failure",
+            Judged::Error => "error",
+            Judged::Inconclusive => "inconclusive",
+        }
+    }
+
     pub fn of(found: Found, on_no_data: NoDataPolicy) -> Judged {
         match (found, on_no_data) {
             (Found::Success, _) | (Found::NoData, NoDataPolicy::Pass) => Judged::Success,

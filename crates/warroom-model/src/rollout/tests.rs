@@ -317,3 +317,18 @@ fn checks_read_from_toml_and_a_misspelt_key_is_refused() {
     );
     assert!(typo.is_err());
 }
+
+#[test]
+fn a_judgement_reads_as_it_is_stored() {
+    for judged in [
+        Judged::Success,
+        Judged::Failure,
+        Judged::Error,
+        Judged::Inconclusive,
+    ] {
+        assert_eq!(
+            serde_json::to_value(judged).expect("serialise"),
+            judged.as_str()
+        );
+    }
+}

@@ -86,31 +86,51 @@ pub(super) fn crates_touched(changed: &[String], packages: &[RustPackage]) -> Ve
 /// The packages holding changed files and every package depending on
 /// them, directly or through others, by name (for `cargo test -p`).
 pub(super) fn crates_and_dependents(changed: &[String], packages: &[RustPackage]) -> Vec<Chosen> {
+    owners_and_dependents(
+        changed,
+        packages,
+        |path| rust_owner(path, packages),
+        |p| &p.name,
+        |p| &p.deps,
+        "depends on",
+    )
+}
+
+/// The units owning changed files (`owner_of`), then every unit whose
+/// `needs` name a chosen one, directly or through others, until none is
+/// added; each with its reason (`"{verb} {dep}, which changed"`).
+fn owners_and_dependents<'a, U>(
+    changed: &[String],
+    units: &'a [U],
+    owner_of: impl Fn(&str) -> Option<&'a U>,
+    id: impl Fn(&U) -> &String,
+    needs: impl Fn(&U) -> &Vec<String>,
+    verb: &str,
+) -> Vec<Chosen> {
     let mut chosen: Vec<Chosen> = Vec::new();
     for path in changed {
-        if let Some(owner) = rust_owner(path, packages)
-            && !chosen.iter().any(|c| c.id == owner.name)
+        if let Some(owner) = owner_of(path)
+            && !chosen.iter().any(|c| &c.id == id(owner))
         {
             chosen.push(Chosen {
-                id: owner.name.clone(),
-                reason: format!("{path} is in package {}", owner.name),
+                id: id(owner).clone(),
+                reason: format!("{path} is in package {}", id(owner)),
             });
         }
     }
     loop {
         let before = chosen.len();
-        for package in packages {
-            if chosen.iter().any(|c| c.id == package.name) {
+        for unit in units {
+            if chosen.iter().any(|c| &c.id == id(unit)) {
                 continue;
             }
-            if let Some(dep) = package
-                .deps
+            if let Some(dep) = needs(unit)
                 .iter()
                 .find(|d| chosen.iter().any(|c| &c.id == *d))
             {
                 chosen.push(Chosen {
-                    id: package.name.clone(),
-                    reason: format!("depends on {dep}, which changed"),
+                    id: id(unit).clone(),
+                    reason: format!("{verb} {dep}, which changed"),
                 });
             }
         }
@@ -153,43 +173,19 @@ pub fn go_units(root: &Path, packages: Vec<GoPackage>) -> Vec<GoUnit> {
 /// The packages holding changed files, and every package importing one of
 /// them, directly or through others.
 pub(super) fn go_packages_touched(changed: &[String], units: &[GoUnit]) -> Vec<Chosen> {
-    let mut chosen: Vec<Chosen> = Vec::new();
-    for path in changed {
-        let owner = units
-            .iter()
-            .filter(|u| u.dir.is_empty() || path.starts_with(&format!("{}/", u.dir)))
-            .max_by_key(|u| u.dir.len());
-        if let Some(owner) = owner
-            && !chosen.iter().any(|c| c.id == owner.import_path)
-        {
-            chosen.push(Chosen {
-                id: owner.import_path.clone(),
-                reason: format!("{path} is in package {}", owner.import_path),
-            });
-        }
-    }
-    // Dependents, until none is added.
-    loop {
-        let before = chosen.len();
-        for unit in units {
-            if chosen.iter().any(|c| c.id == unit.import_path) {
-                continue;
-            }
-            if let Some(dep) = unit
-                .imports
+    owners_and_dependents(
+        changed,
+        units,
+        |path| {
+            units
                 .iter()
-                .find(|i| chosen.iter().any(|c| &c.id == *i))
-            {
-                chosen.push(Chosen {
-                    id: unit.import_path.clone(),
-                    reason: format!("imports {dep}, which changed"),
-                });
-            }
-        }
-        if chosen.len() == before {
-            return chosen;
-        }
-    }
+                .filter(|u| u.dir.is_empty() || path.starts_with(&format!("{}/", u.dir)))
+                .max_by_key(|u| u.dir.len())
+        },
+        |u| &u.import_path,
+        |u| &u.imports,
+        "imports",
+    )
 }
 
 /// A JavaScript or TypeScript test file, and the stems of the modules it

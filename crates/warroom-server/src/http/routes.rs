@@ -228,13 +228,8 @@ async fn send(
     Path(name): Path<String>,
     Json(body): Json<SendBody>,
 ) -> Response {
-    let target = if body.to.contains(':') || body.to.starts_with("ag-") {
-        body.to
-    } else {
-        format!("{name}:{}", body.to)
-    };
     call(&s, &h, &q, Scope::Write, move |app| {
-        app.send(&target, &body.text)
+        app.send_in_team(&name, &body.to, &body.text)
     })
     .await
 }

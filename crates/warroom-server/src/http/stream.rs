@@ -15,7 +15,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use warroom_app::{App, EventView, Scope};
 
 use super::Shared;
-use super::routes::{TokenQuery, auth_refusal, bearer};
+use super::routes::{TokenQuery, run};
 
 const POLL: Duration = Duration::from_millis(100);
 const PAGE: usize = 500;
@@ -34,20 +34,7 @@ async fn authorised(
     headers: &HeaderMap,
     query: &TokenQuery,
 ) -> Result<(), Response> {
-    let app = Arc::clone(&shared.app);
-    let token = bearer(headers, query);
-    let anonymous = shared.anonymous_reads;
-    match tokio::task::spawn_blocking(move || {
-        app.authorize(token.as_deref(), Scope::Read, anonymous)
-    })
-    .await
-    {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(auth_refusal(&e)),
-        Err(e) => Err(axum::http::StatusCode::INTERNAL_SERVER_ERROR
-            .into_response()
-            .map(|_| axum::body::Body::from(e.to_string()))),
-    }
+    run(shared, headers, query, Scope::Read, |_| Ok(())).await
 }
 
 /// Events after `after`, as they come, forever.

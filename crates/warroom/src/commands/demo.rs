@@ -11,8 +11,29 @@ use warroom_app::{App, DEMO_BRANCH, DemoOptions, DemoProduction, DemoStep, Opene
 use super::fail_if;
 use super::pm::print_pull_request;
 use super::rollout::print_rollout;
-use crate::cli::{Cli, Demo};
+use clap::Args;
+
+use crate::cli::{Cli, DaemonChoice};
 use crate::output::{json, message_result};
+
+#[derive(Debug, Args)]
+pub struct Demo {
+    /// The demo team's name.
+    #[arg(long, default_value = "auth-hotfix")]
+    pub team: String,
+    /// Stop the team at the end instead of leaving it to `warroom attach`.
+    #[arg(long)]
+    pub cleanup: bool,
+    /// Seconds to let the agents talk before the report.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Roll out a fix that passes its tests but fails in production: the
+    /// canary is rolled back automatically.
+    #[arg(long)]
+    pub bad_fix: bool,
+    #[command(flatten)]
+    pub daemon: DaemonChoice,
+}
 
 pub fn run(cli: &Cli, app: &App, args: &Demo) -> Result<()> {
     let as_json = cli.json;

@@ -2,7 +2,7 @@
 
 mod agent;
 mod dashboard;
-mod demo;
+pub mod demo;
 pub mod demo_service;
 mod deploy;
 mod docs;

@@ -108,23 +108,7 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
         "oc:0",
         "MCP-CLAIM: take the root-cause todo",
     ]);
-    wait_or_dump(
-        &env,
-        "oc",
-        "T-4 claimed over MCP",
-        Duration::from_secs(45),
-        || {
-            env.json(&["todo", "list", "INC-1", "--all"])
-                .as_array()
-                .is_some_and(|ts| {
-                    ts.iter().any(|t| {
-                        t["id"] == "T-4"
-                            && t["status"] == "in-progress"
-                            && t["owner"].as_str().is_some_and(|o| o.contains("(oc:0)"))
-                    })
-                })
-        },
-    );
+    crate::real_mcp::wait_claimed(&env, "oc");
     wait_state(&env, "oc", 0, "idle", Duration::from_secs(30));
 
     // Killed: the daemon revives it, and it is told what it was doing.
