@@ -218,6 +218,7 @@ fn verify(
     let marker = envelope.marker();
     let ours = |draft: &str| {
         draft.contains(&marker)
+            || ends_like(draft, &envelope.text)
             || (transport == Transport::Paste
                 && profile
                     .screen
@@ -303,6 +304,20 @@ fn verify(
     }
 }
 
+/// Whether a draft ends the way the message does: a CLI that scrolls a
+/// long draft in its input box (Gemini CLI) shows only its last rows, so
+/// the tag at its start is out of sight. Rows are compared with their
+/// spacing collapsed, since the box wraps lines where it likes.
+fn ends_like(draft: &str, text: &str) -> bool {
+    /// A row this short could end any message.
+    const MIN_CHARS: usize = 12;
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(last) = draft.lines().rev().map(squash).find(|l| !l.is_empty()) else {
+        return false;
+    };
+    last.chars().count() >= MIN_CHARS && squash(text).ends_with(&last)
+}
+
 fn refused(reason: String) -> Verdict {
     (Outcome::Refused, Some(reason))
 }
@@ -336,6 +351,19 @@ mod tests {
     }
 
     const WAITED: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn a_scrolled_draft_is_known_by_how_it_ends() {
+        let text = "[warroom #4 from pm] BRIEFING. You are the developer.\nTrack work with: warroom todo list INC-1 | warroom todo claim T-N";
+        // Gemini CLI shows the last rows of a long draft, wrapped its way.
+        assert!(ends_like(
+            "Track work with: warroom todo list INC-1 |\n   warroom todo claim T-N   ",
+            text
+        ));
+        assert!(!ends_like("Track work with: something else", text));
+        assert!(!ends_like("T-N", text), "too short to tell");
+        assert!(!ends_like("", text));
+    }
 
     #[test]
     fn a_waiting_agent_is_refused_and_told_why() {

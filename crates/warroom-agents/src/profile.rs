@@ -53,7 +53,8 @@ pub enum HookProtocol {
 #[serde(deny_unknown_fields)]
 pub struct ProfileSpec {
     /// argv; `{warroom}` stands for this warroom binary, `{dir}` for the
-    /// agent's working directory, `{settings}` for the hook settings file.
+    /// agent's working directory, `{settings}` for the hook settings file,
+    /// `{mcp_config}` for warroom's MCP configuration file.
     pub command: Vec<String>,
     /// What `pane_current_command` reads while the agent runs: text is
     /// only ever typed into a pane running one of these.
@@ -81,7 +82,8 @@ pub struct ProfileSpec {
     pub resume: Vec<String>,
     #[serde(default)]
     pub hooks: HookProtocol,
-    /// Environment set in the agent's pane (values may use `{dir}`).
+    /// Environment set in the agent's pane (values may use `{dir}`,
+    /// `{warroom}` and `{mcp_config}`).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// Files merged before launch so the CLI meets no trust or onboarding
@@ -268,6 +270,31 @@ impl AgentProfile {
             .iter()
             .map(|a| a.replace("{warroom}", warroom_exe).replace("{dir}", dir))
             .collect()
+    }
+
+    /// Whether the CLI is started with warroom's MCP server: its argv or
+    /// environment names warroom's MCP configuration (`{mcp_config}`), a
+    /// Codex `mcp_servers.warroom` override, or a `warroom` server running
+    /// `{warroom} mcp` inline or in a seeded settings file.
+    pub fn gives_mcp(&self) -> bool {
+        let names_it = |a: &str| {
+            a.contains("{mcp_config}")
+                || a.starts_with("mcp_servers.warroom.")
+                || (a.contains("\"warroom\"") && a.contains("\"mcp\""))
+        };
+        self.command.iter().any(|a| names_it(a))
+            || self.env.values().any(|v| names_it(v))
+            || self.seed.iter().any(|s| names_it(&s.merge))
+    }
+
+    /// Whether the CLI's argv or environment needs warroom's MCP
+    /// configuration file written (`{mcp_config}`).
+    pub fn needs_mcp_config(&self) -> bool {
+        self.command
+            .iter()
+            .chain(self.resume.iter())
+            .chain(self.env.values())
+            .any(|a| a.contains("{mcp_config}"))
     }
 
     /// The program that must be on PATH for this profile to launch.

@@ -23,12 +23,14 @@ pub enum SeedFormat {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedSpec {
-    /// Candidate paths: `$VAR` and a leading `~/` are expanded; the first
-    /// candidate whose variables are all set is the file.
+    /// Candidate paths: `$VAR`, a leading `~/` and `{dir}` (the agent's
+    /// directory) are expanded; the first candidate whose variables are all
+    /// set is the file.
     pub file: Vec<String>,
     pub format: SeedFormat,
     /// A document in `format`, merged key by key into the file. `{dir}` in
-    /// a key or a string stands for the agent's directory; a string that is
+    /// a key or a string stands for the agent's directory, `{warroom}` in a
+    /// string for this warroom binary; a string that is
     /// exactly `{key_tail:VAR}` for the last 20 characters of the agent's
     /// `VAR` (how Claude Code remembers an approved API key), and the seed
     /// is skipped when `VAR` is unset.
@@ -63,12 +65,8 @@ impl SeedSpec {
                 "a seed's when = {when:?} is unknown (known: {APPROVE_API_KEY})"
             ));
         }
-        self.document("/x").map(|_| ())
-    }
-
-    fn document(&self, dir: &str) -> Result<Value, String> {
-        self.document_with(dir, &|_| Some("x".repeat(KEY_TAIL_CHARS)))
-            .map(|d| d.unwrap_or(Value::Null))
+        self.document_with("/x", "warroom", &|_| Some("x".repeat(KEY_TAIL_CHARS)))
+            .map(|_| ())
     }
 
     /// The document for `dir`, or `None` when a `{key_tail:VAR}` names an
@@ -76,6 +74,7 @@ impl SeedSpec {
     fn document_with(
         &self,
         dir: &str,
+        warroom: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Option<Value>, String> {
         let parsed: Value = match self.format {
@@ -86,7 +85,7 @@ impl SeedSpec {
             }
         };
         let mut missing = false;
-        let value = substitute(parsed, dir, &mut |var| {
+        let value = substitute(parsed, dir, warroom, &mut |var| {
             let tail = env(var).filter(|v| !v.is_empty()).map(|v| {
                 let chars: Vec<char> = v.chars().collect();
                 chars[chars.len().saturating_sub(KEY_TAIL_CHARS)..]
@@ -99,27 +98,35 @@ impl SeedSpec {
         Ok((!missing).then_some(value))
     }
 
-    /// The file this seed writes, given how the agent's environment reads.
-    pub fn path(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, SeedError> {
-        self.file
-            .iter()
-            .find_map(|candidate| expand(candidate, env))
-            .ok_or_else(|| SeedError::NoFile(self.file.clone()))
-    }
-
-    /// Merges the seed into its file for an agent working in `dir`.
-    pub fn apply(
+    /// The file this seed writes for an agent working in `dir`, given how
+    /// the agent's environment reads.
+    pub fn path(
         &self,
         dir: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<PathBuf, SeedError> {
-        let path = self.path(env)?;
+        let dir = dir.to_string_lossy();
+        self.file
+            .iter()
+            .find_map(|candidate| expand(&candidate.replace("{dir}", &dir), env))
+            .ok_or_else(|| SeedError::NoFile(self.file.clone()))
+    }
+
+    /// Merges the seed into its file for an agent working in `dir`, run by
+    /// the warroom binary at `warroom`.
+    pub fn apply(
+        &self,
+        dir: &Path,
+        warroom: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<PathBuf, SeedError> {
+        let path = self.path(dir, env)?;
         let fail = |message: String| SeedError::File {
             path: path.clone(),
             message,
         };
         let Some(patch) = self
-            .document_with(&dir.to_string_lossy(), env)
+            .document_with(&dir.to_string_lossy(), warroom, env)
             .map_err(fail)?
         else {
             return Ok(path);
@@ -187,24 +194,32 @@ fn expand(candidate: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<PathB
     Some(PathBuf::from(out))
 }
 
-fn substitute(value: Value, dir: &str, key_tail: &mut dyn FnMut(&str) -> String) -> Value {
+fn substitute(
+    value: Value,
+    dir: &str,
+    warroom: &str,
+    key_tail: &mut dyn FnMut(&str) -> String,
+) -> Value {
     match value {
         Value::String(s) => match s
             .strip_prefix("{key_tail:")
             .and_then(|r| r.strip_suffix('}'))
         {
             Some(var) => Value::String(key_tail(var)),
-            None => Value::String(s.replace("{dir}", dir)),
+            None => Value::String(s.replace("{dir}", dir).replace("{warroom}", warroom)),
         },
         Value::Array(items) => Value::Array(
             items
                 .into_iter()
-                .map(|v| substitute(v, dir, key_tail))
+                .map(|v| substitute(v, dir, warroom, key_tail))
                 .collect(),
         ),
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .map(|(k, v)| (k.replace("{dir}", dir), substitute(v, dir, key_tail)))
+                .map(|(k, v)| {
+                    let v = substitute(v, dir, warroom, key_tail);
+                    (k.replace("{dir}", dir), v)
+                })
                 .collect(),
         ),
         other => other,
@@ -297,7 +312,8 @@ mod tests {
             when: None,
         };
         assert_eq!(
-            seed.apply(Path::new("/w/t \"q\""), &env).expect("applies"),
+            seed.apply(Path::new("/w/t \"q\""), "warroom", &env)
+                .expect("applies"),
             path
         );
         let v: Value =
@@ -309,7 +325,8 @@ mod tests {
             .expect("meta")
             .modified()
             .expect("mtime");
-        seed.apply(Path::new("/w/t \"q\""), &env).expect("again");
+        seed.apply(Path::new("/w/t \"q\""), "warroom", &env)
+            .expect("again");
         let after = std::fs::metadata(&path)
             .expect("meta")
             .modified()
@@ -329,7 +346,7 @@ mod tests {
             merge: "[projects.\"{dir}\"]\ntrust_level = \"trusted\"\n".into(),
             when: None,
         };
-        assert!(seed.apply(Path::new("/w"), &|_| None).is_err());
+        assert!(seed.apply(Path::new("/w"), "warroom", &|_| None).is_err());
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "not = [toml");
     }
 
@@ -352,8 +369,9 @@ mod tests {
         };
         let key = "sk-ant-api03-freshkeyneverseenbefore0123456789";
         let env = |n: &str| (n == "ANTHROPIC_API_KEY").then(|| key.to_owned());
-        seed.apply(Path::new("/w"), &env).expect("applies");
-        seed.apply(Path::new("/w"), &env).expect("again");
+        seed.apply(Path::new("/w"), "warroom", &env)
+            .expect("applies");
+        seed.apply(Path::new("/w"), "warroom", &env).expect("again");
         let v: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
         assert_eq!(
@@ -362,7 +380,30 @@ mod tests {
         );
         // No key in the environment: nothing to approve, the file untouched.
         let before = std::fs::read_to_string(&path).expect("read");
-        seed.apply(Path::new("/w"), &|_| None).expect("skips");
+        seed.apply(Path::new("/w"), "warroom", &|_| None)
+            .expect("skips");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), before);
+    }
+
+    #[test]
+    fn a_seed_in_the_agents_directory_names_this_warroom() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let seed = SeedSpec {
+            file: vec!["{dir}/.gemini/settings.json".into()],
+            format: SeedFormat::Json,
+            merge: r#"{"mcpServers": {"warroom": {"command": "{warroom}", "args": ["mcp"]}}}"#
+                .into(),
+            when: None,
+        };
+        let path = seed
+            .apply(dir.path(), "/opt/warroom/bin/warroom", &|_| None)
+            .expect("applies");
+        assert_eq!(path, dir.path().join(".gemini/settings.json"));
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        assert_eq!(
+            v["mcpServers"]["warroom"]["command"],
+            "/opt/warroom/bin/warroom"
+        );
     }
 }

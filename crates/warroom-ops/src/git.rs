@@ -34,6 +34,12 @@ pub trait Worktrees: Send + Sync {
     /// What is uncommitted (`git status --porcelain`), empty when clean.
     /// warroom's own `.warroom/` files do not count.
     fn uncommitted(&self, path: &Path) -> Result<Vec<String>, GitError>;
+    /// Keeps `file`, a file warroom wrote for an agent's CLI inside the
+    /// agent's directory `dir`, out of what the agent commits: a tracked
+    /// file is marked skip-worktree (in this worktree's index only); an
+    /// untracked one is ignored by a `.gitignore` beside it, unless git
+    /// ignores it already. Nothing happens outside a repository.
+    fn keep_out_of_commits(&self, dir: &Path, file: &Path) -> Result<(), GitError>;
     /// Removes a worktree; its branch stays (it may hold the fix).
     fn remove(&self, project: &Path, path: &Path, force: bool) -> Result<(), GitError>;
     /// Where a worktree stands, in one line: its newest commit and what is
@@ -147,6 +153,53 @@ impl Worktrees for Git {
             .filter(|l| !l[3.min(l.len())..].starts_with(".warroom/"))
             .map(str::to_owned)
             .collect())
+    }
+
+    fn keep_out_of_commits(&self, dir: &Path, file: &Path) -> Result<(), GitError> {
+        let Ok(relative) = file.strip_prefix(dir) else {
+            return Ok(());
+        };
+        if !self.is_repository(dir) {
+            return Ok(());
+        }
+        let quiet = |args: &[&std::ffi::OsStr]| {
+            let mut cmd = self.git(dir);
+            cmd.args(args);
+            cmd.output().is_ok_and(|o| o.status.success())
+        };
+        let rel = relative.as_os_str();
+        let what = format!("keeping {} out of commits", file.display());
+        if quiet(&[
+            "ls-files".as_ref(),
+            "--error-unmatch".as_ref(),
+            "--".as_ref(),
+            rel,
+        ]) {
+            let mut skip = self.git(dir);
+            skip.args(["update-index", "--skip-worktree", "--"])
+                .arg(rel);
+            return run(skip, &what).map(drop);
+        }
+        if quiet(&["check-ignore".as_ref(), "-q".as_ref(), "--".as_ref(), rel]) {
+            return Ok(());
+        }
+        let (Some(parent), Some(name)) = (file.parent(), file.file_name()) else {
+            return Ok(());
+        };
+        let ignore = parent.join(".gitignore");
+        // The project's own .gitignore there is not rewritten: this only
+        // adds one where there is none (the file and the ignore itself).
+        if parent == dir || ignore.exists() {
+            return Ok(());
+        }
+        let text = format!(
+            "# Written by warroom for this agent's CLI; never committed.\n{}\n.gitignore\n",
+            name.to_string_lossy()
+        );
+        std::fs::write(&ignore, text).map_err(|source| GitError::Dir {
+            path: ignore.display().to_string(),
+            source,
+        })
     }
 
     fn remove(&self, project: &Path, path: &Path, force: bool) -> Result<(), GitError> {

@@ -1,16 +1,18 @@
 //! A scripted model endpoint on 127.0.0.1 for driving the real agent CLIs
-//! offline: the Anthropic Messages API (Claude Code) and the OpenAI
-//! Responses and Chat Completions APIs (Codex, OpenCode, Aider), streaming
-//! as the real services do.
+//! offline: the Anthropic Messages API (Claude Code), the OpenAI
+//! Responses and Chat Completions APIs (Codex, OpenCode, Aider) and the
+//! Gemini API (Gemini CLI), streaming as the real services do.
 //!
 //! A test scripts it with rules: when the newest prompt of a main-loop
-//! request (one that offers tools; side requests such as titles never
+//! request (one that offers tools, or any request of a CLI that offers
+//! none: [`ModelServer::tool_less`]; side requests such as titles never
 //! match) contains a trigger, the endpoint replies with text, asks for a
 //! shell tool call, stalls, or fails with an HTTP status. Anything else
 //! gets `Acknowledged: <the prompt's start>`; a tool result gets
 //! `Tool finished.`. Every request is logged for assertions.
 
 mod anthropic;
+mod gemini;
 mod openai;
 pub mod secrets;
 mod sse;
@@ -61,6 +63,8 @@ pub struct Seen {
 struct Shared {
     rules: Vec<Rule>,
     seen: Vec<Seen>,
+    /// The CLI offers the model no tools (Aider): every request is a turn.
+    tool_less: bool,
     /// Prompts already answered with a tool call: Claude Code may resend
     /// the prompt beside the tool's result, which must not ask again.
     served_tool: std::collections::HashSet<String>,
@@ -104,7 +108,12 @@ pub(crate) enum Plan {
 impl ModelServer {
     /// Starts on a free port of 127.0.0.1.
     pub fn start() -> std::io::Result<Self> {
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(std::io::Error::other)?;
+        Self::start_on(0)
+    }
+
+    /// Starts on this port of 127.0.0.1 (0: a free one).
+    pub fn start_on(port: u16) -> std::io::Result<Self> {
+        let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(std::io::Error::other)?;
         let port = server
             .server_addr()
             .to_ip()
@@ -165,12 +174,21 @@ impl ModelServer {
         self
     }
 
+    /// The CLI being driven offers the model no tools and makes no side
+    /// requests (Aider): every request is a turn a person started, so every
+    /// rule may answer it.
+    pub fn tool_less(&self) -> &Self {
+        lock(&self.shared).tool_less = true;
+        self
+    }
+
     /// Every request answered so far.
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.shared).seen.clone()
     }
 
-    /// The main-loop prompts seen (requests offering tools), oldest first.
+    /// The main-loop prompts seen (requests offering tools), oldest first;
+    /// a tool-less CLI's are in [`ModelServer::seen`].
     pub fn prompts(&self) -> Vec<String> {
         self.seen()
             .into_iter()
@@ -189,6 +207,20 @@ impl Drop for ModelServer {
     }
 }
 
+/// The offered tool a scripted call means: the one of that name, or the
+/// one whose name ends with its last part (CLIs prefix MCP tools their way:
+/// `mcp__warroom__claim_todo`, `warroom_claim_todo`, `mcp_warroom_claim_todo`).
+pub(crate) fn offered(names: Vec<String>, wanted: &str) -> String {
+    if names.iter().any(|n| n == wanted) {
+        return wanted.to_owned();
+    }
+    let last = wanted.rsplit("__").next().unwrap_or(wanted);
+    names
+        .into_iter()
+        .find(|n| n.ends_with(last) && n.contains("warroom"))
+        .unwrap_or_else(|| wanted.to_owned())
+}
+
 fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
     shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -203,12 +235,12 @@ fn decide(shared: &Mutex<Shared>, path: &str, turn: &Turn) -> Plan {
         }
     } else {
         // Rules answer the turns a person started (the CLI offers its tools
-        // then), not its side requests; a stall also answers a CLI that
-        // offers the model no tools (Aider).
+        // then), not its side requests, unless the CLI offers no tools.
+        let tool_less = shared.tool_less;
         let rule = shared.rules.iter_mut().find(|r| {
             r.times != Some(0)
                 && turn.prompt.contains(&r.trigger)
-                && (turn.offered_tools || matches!(r.action, Action::Stall(_)))
+                && (turn.offered_tools || tool_less)
         });
         let action = rule.map(|r| {
             if let Some(n) = r.times.as_mut() {
@@ -284,6 +316,19 @@ fn handle(mut request: tiny_http::Request, shared: &Mutex<Shared>) {
         let turn = openai::responses_turn(&req);
         let plan = decide(shared, &path, &turn);
         openai::respond_responses(&req, plan)
+    } else if let Some(call) = gemini::Call::of(&path) {
+        match call {
+            gemini::Call::CountTokens => sse::json(200, &serde_json::json!({ "totalTokens": 10 })),
+            gemini::Call::Generate { stream } => {
+                if gemini::is_side_call(&req) {
+                    gemini::respond_side(&req, stream)
+                } else {
+                    let turn = gemini::turn(&req);
+                    let plan = decide(shared, &path, &turn);
+                    gemini::respond(&req, &path, plan, stream)
+                }
+            }
+        }
     } else if path.ends_with("/chat/completions") {
         let turn = openai::chat_turn(&req);
         let plan = decide(shared, &path, &turn);

@@ -73,10 +73,7 @@ pub(crate) fn responses_turn(req: &Value) -> Turn {
     }
 }
 
-/// A shell call in whichever shape the CLI's tools offer.
-/// The offered tool a scripted call means: the one of that name, or the
-/// one whose name ends with its last part (CLIs prefix MCP tools their way:
-/// `mcp__warroom__claim_todo`, `warroom__claim_todo`, `warroom_claim_todo`).
+/// The offered tool a scripted call means (see [`crate::offered`]).
 fn offered_name(req: &Value, wanted: &str) -> String {
     let names: Vec<String> = req["tools"]
         .as_array()
@@ -87,14 +84,7 @@ fn offered_name(req: &Value, wanted: &str) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    if names.iter().any(|n| n == wanted) {
-        return wanted.to_owned();
-    }
-    let last = wanted.rsplit("__").next().unwrap_or(wanted);
-    names
-        .into_iter()
-        .find(|n| n.ends_with(last) && n.contains("warroom"))
-        .unwrap_or_else(|| wanted.to_owned())
+    crate::offered(names, wanted)
 }
 
 /// The namespace tool (Codex's form for an MCP server's tools) holding the

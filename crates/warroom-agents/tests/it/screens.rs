@@ -126,6 +126,20 @@ fn details_carry_what_the_screen_says() {
             name: Some("api-key".into())
         }
     );
+    let gemini = &p["gemini"].screen;
+    for name in ["gemini-usage-limit", "gemini-quota-stopped"] {
+        assert!(
+            matches!(
+                classify(gemini, &screen(name)),
+                ScreenState::RateLimited { .. }
+            ),
+            "{name}"
+        );
+    }
+    match classify(gemini, &screen("gemini-error400")) {
+        ScreenState::Error { message: Some(m) } => assert!(m.contains("Bad request"), "{m}"),
+        other => panic!("{other:?}"),
+    }
     let codex = &p["codex"].screen;
     assert!(matches!(
         classify(codex, &screen("codex-error429")),

@@ -49,18 +49,7 @@ impl App {
             text.push_str(&section);
         }
         // A CLI started with warroom's MCP server is told its tools exist.
-        let has_mcp = self
-            .config
-            .profile(&agent.cli)?
-            .command
-            .iter()
-            .any(|a| a.contains("{mcp_config}") || a.starts_with("mcp_servers.warroom."))
-            || self
-                .config
-                .profile(&agent.cli)?
-                .env
-                .values()
-                .any(|v| v.contains("\"warroom\"") && v.contains("mcp"));
+        let has_mcp = self.config.profile(&agent.cli)?.gives_mcp();
         if has_mcp {
             text.push_str(
                 "\nTOOLS. Besides `warroom` in your shell, warroom's MCP tools are yours (server \"warroom\"): whoami, incident_status, list_todos, add_todo, claim_todo, update_todo, block_todo, finish_todo, record_milestone, send_message, ask_commander, and, as your role allows, run_checks, open_pull_request and start_rollout.\n",

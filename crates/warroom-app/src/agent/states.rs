@@ -211,11 +211,16 @@ impl App {
         Ok(path)
     }
 
-    /// The MCP configuration an agent CLI is started with (`--mcp-config`):
-    /// warroom's own server, run by this binary; the agent is known from
-    /// the environment the pane passes on (`WARROOM_AGENT_ID`).
+    /// Where warroom's MCP configuration is written.
+    pub(crate) fn mcp_config_path(&self) -> std::path::PathBuf {
+        self.data_dir.join("mcp").join("warroom-mcp.json")
+    }
+
+    /// The MCP configuration an agent CLI is started with (Claude Code's
+    /// `--mcp-config`): warroom's own server, run by this binary; the agent
+    /// is known from the environment the pane passes on (`WARROOM_AGENT_ID`).
     pub(crate) fn mcp_config(&self) -> Result<std::path::PathBuf, AppError> {
-        let path = self.data_dir.join("mcp").join("warroom-mcp.json");
+        let path = self.mcp_config_path();
         let text = serde_json::json!({
             "mcpServers": {
                 "warroom": {

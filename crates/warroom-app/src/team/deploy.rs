@@ -315,7 +315,7 @@ impl App {
                 .map(|a| a.replace("{settings}", &settings.to_string_lossy()))
                 .collect();
         }
-        if argv.iter().any(|a| a.contains("{mcp_config}")) {
+        if profile.needs_mcp_config() {
             let config = self.mcp_config()?;
             argv = argv
                 .into_iter()
@@ -353,13 +353,16 @@ impl App {
                 if !opted_in {
                     continue;
                 }
-                let file = seed.apply(&plan.workdir, &env).map_err(|e| {
-                    AppError::failed(format!(
-                        "pre-seeding {} for {}: {e}",
-                        plan.cli,
-                        plan.workdir.display()
-                    ))
-                })?;
+                let file = seed
+                    .apply(&plan.workdir, &self.warroom_exe.to_string_lossy(), &env)
+                    .map_err(|e| {
+                        AppError::failed(format!(
+                            "pre-seeding {} for {}: {e}",
+                            plan.cli,
+                            plan.workdir.display()
+                        ))
+                    })?;
+                self.git.keep_out_of_commits(&plan.workdir, &file)?;
                 if let Some(opt_in) = &seed.when {
                     self.write(&self.actor()?.label(), |tx| {
                         Ok(tx.event(
@@ -387,10 +390,13 @@ impl App {
             .collect();
         if let Ok(profile) = self.config.profile(&agent.cli) {
             let exe = self.warroom_exe.to_string_lossy();
+            let mcp_config = self.mcp_config_path();
             for (k, v) in &profile.env {
                 env.insert(
                     k.clone(),
-                    v.replace("{dir}", workdir).replace("{warroom}", &exe),
+                    v.replace("{dir}", workdir)
+                        .replace("{warroom}", &exe)
+                        .replace("{mcp_config}", &mcp_config.to_string_lossy()),
                 );
             }
         }

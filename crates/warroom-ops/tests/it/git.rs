@@ -97,3 +97,55 @@ fn git_failures_say_what_was_asked() {
         .expect_err("not a repository");
     assert!(err.to_string().starts_with("git worktree add "), "{err}");
 }
+
+#[test]
+fn a_file_written_for_an_agents_cli_stays_out_of_its_commits() {
+    let git = Git::with_env(hermetic());
+    let project = repo();
+    // The project tracks one CLI settings file and not another.
+    std::fs::create_dir_all(project.path().join(".gemini")).expect("mkdir");
+    std::fs::write(project.path().join(".gemini/settings.json"), "{}\n").expect("write");
+    sh_git(project.path(), &["add", "."]);
+    sh_git(project.path(), &["commit", "-qm", "gemini settings"]);
+    let trees = tempfile::tempdir().expect("tempdir");
+    let tree = trees.path().join("team/backend");
+    git.create(project.path(), &tree, "hotfix/team/backend")
+        .expect("worktree");
+
+    let tracked = tree.join(".gemini/settings.json");
+    std::fs::write(&tracked, "{\"mcpServers\": {}}\n").expect("write");
+    git.keep_out_of_commits(&tree, &tracked).expect("kept");
+    let untracked = tree.join(".other-cli/config.json");
+    std::fs::create_dir_all(untracked.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&untracked, "{}\n").expect("write");
+    git.keep_out_of_commits(&tree, &untracked).expect("kept");
+    // Idempotent, and a file outside the directory is none of its business.
+    git.keep_out_of_commits(&tree, &untracked).expect("again");
+    git.keep_out_of_commits(&tree, Path::new("/etc/hostname"))
+        .expect("outside");
+
+    assert!(
+        git.uncommitted(&tree).expect("status").is_empty(),
+        "{:?}",
+        git.uncommitted(&tree)
+    );
+    sh_git(&tree, &["add", "-A"]);
+    let staged = Command::new("git")
+        .arg("-C")
+        .arg(&tree)
+        .args(["diff", "--cached", "--name-only"])
+        .envs(hermetic())
+        .output()
+        .expect("git diff");
+    assert_eq!(
+        String::from_utf8_lossy(&staged.stdout),
+        "",
+        "nothing staged"
+    );
+    // The engineer's own checkout is untouched.
+    assert_eq!(
+        std::fs::read_to_string(project.path().join(".gemini/settings.json")).expect("read"),
+        "{}\n"
+    );
+    assert!(git.uncommitted(project.path()).expect("status").is_empty());
+}

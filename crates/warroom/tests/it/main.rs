@@ -22,6 +22,7 @@ mod pull_request;
 mod real_aider;
 mod real_clis;
 mod real_gates;
+mod real_gemini;
 mod real_mcp;
 mod real_opencode;
 mod real_supervisor;

@@ -38,7 +38,9 @@ fn aider_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill(
         env.extra.push((k.into(), v));
     }
     let env = env.with_daemon();
-    model.on("STALL", Action::Stall(Duration::from_secs(4)));
+    model
+        .tool_less()
+        .on("STALL", Action::Stall(Duration::from_secs(4)));
     let deploy = env.json(&[
         "quick-deploy",
         "backend",

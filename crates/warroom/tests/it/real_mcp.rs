@@ -1,6 +1,6 @@
 //! Real agent CLIs, driven by the scripted model, work the incident through
 //! warroom's MCP tools (Claude Code given them with `--mcp-config`, Codex
-//! with `-c mcp_servers.warroom…`): each claims a todo, records the root
+//! with `-c mcp_servers.warroom…`, Gemini CLI with its system defaults): each claims a todo, records the root
 //! cause and messages the project manager, with nothing typed into a
 //! shell; each change is the agent's in the store.
 
@@ -11,6 +11,7 @@ use warroom_testkit::{Action, ModelServer};
 
 use crate::env::TestEnv;
 use crate::real_clis::{claude_env, clis_dir, codex_env, env_with_repo, wait_or_dump};
+use crate::real_gemini::gemini_env;
 
 /// Waits until the team's window 0 claimed T-4: in progress, its own.
 pub(crate) fn wait_claimed(env: &TestEnv, team: &str) {
@@ -149,4 +150,15 @@ fn codex_claims_a_todo_records_the_root_cause_and_messages_through_mcp() {
     let mut env = env_with_repo(&clis);
     codex_env(&mut env, &model);
     works_through_mcp(&env, &model, "codex", "cx");
+}
+
+#[test]
+fn gemini_claims_a_todo_records_the_root_cause_and_messages_through_mcp() {
+    let Some(clis) = clis_dir("gemini") else {
+        return;
+    };
+    let model = ModelServer::start().expect("model endpoint");
+    let mut env = env_with_repo(&clis);
+    gemini_env(&mut env, &model);
+    works_through_mcp(&env, &model, "gemini", "gm");
 }
