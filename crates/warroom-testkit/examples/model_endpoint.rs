@@ -2,10 +2,11 @@
 //! hand while capturing its screens:
 //!
 //! ```text
-//! cargo run -p warroom-testkit --example model_endpoint -- [PORT]
+//! cargo run -p warroom-testkit --example model_endpoint -- [PORT] [--tool-less]
 //! ```
 //!
-//! Prompts containing `STALL` stall 5 s, `ERR500`/`ERR429`/`ERR400` fail with that
+//! `--tool-less` for a CLI that offers the model no tools (Aider).
+//! Prompts containing `STALL` stall 5 s, `ERR500`/`ERR429`/`ERR400`/`ERR401` fail with that
 //! status, `RUNTOOL` asks for a shell call; anything else is acknowledged.
 
 use std::time::Duration;
@@ -13,16 +14,21 @@ use std::time::Duration;
 use warroom_testkit::{Action, ModelServer};
 
 fn main() -> std::io::Result<()> {
-    let port = std::env::args().nth(1).and_then(|p| p.parse().ok());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let port = args.iter().find_map(|a| a.parse().ok());
     let model = match port {
         Some(port) => ModelServer::start_on(port)?,
         None => ModelServer::start()?,
     };
+    if args.iter().any(|a| a == "--tool-less") {
+        model.tool_less();
+    }
     model
         .on("STALL", Action::Stall(Duration::from_secs(5)))
         .on("ERR500", Action::Fail(500))
         .on("ERR429", Action::Fail(429))
         .on("ERR400", Action::Fail(400))
+        .on("ERR401", Action::Fail(401))
         .on("RUNTOOL", Action::Tool("echo scripted-tool-ran".into()));
     println!("{}", model.base_url());
     let mut answered = 0;

@@ -140,6 +140,19 @@ fn details_carry_what_the_screen_says() {
         ScreenState::Error { message: Some(m) } => assert!(m.contains("Bad request"), "{m}"),
         other => panic!("{other:?}"),
     }
+    assert!(matches!(
+        classify(
+            &p["opencode"].screen,
+            &screen("opencode-rate-limited-retrying")
+        ),
+        ScreenState::RateLimited { .. }
+    ));
+    match classify(&p["aider"].screen, &screen("aider-error400")) {
+        ScreenState::Error { message: Some(m) } => {
+            assert!(m.starts_with("litellm.BadRequestError"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
     let codex = &p["codex"].screen;
     assert!(matches!(
         classify(codex, &screen("codex-error429")),

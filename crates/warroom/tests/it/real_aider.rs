@@ -1,8 +1,8 @@
 //! The real Aider (pinned, from PyPI, in a virtual environment of its own)
 //! against the scripted model's OpenAI-compatible endpoint: it starts
-//! without a human, takes its briefing, shows busy and idle from its real
-//! screen, and comes back with its context after a kill, the daemon
-//! watching. Aider has no MCP: it keeps the shell route (`/run`).
+//! without a human, takes its briefing, shows busy, idle, error,
+//! rate-limited and exited from its real screen, and comes back with its
+//! context after a kill once the daemon watches. Aider has no MCP: it keeps the shell route (`/run`).
 
 use std::time::Duration;
 
@@ -37,10 +37,11 @@ fn aider_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill(
     ] {
         env.extra.push((k.into(), v));
     }
-    let env = env.with_daemon();
     model
         .tool_less()
-        .on("STALL", Action::Stall(Duration::from_secs(4)));
+        .on("STALL", Action::Stall(Duration::from_secs(4)))
+        .on("BROKEN", Action::Fail(400))
+        .on("LIMIT", Action::Fail(429));
     let deploy = env.json(&[
         "quick-deploy",
         "backend",
@@ -80,6 +81,27 @@ fn aider_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill(
     wait_state(&env, "ad", 0, "busy", Duration::from_secs(20));
     wait_state(&env, "ad", 0, "idle", Duration::from_secs(30));
 
+    // A refused request ends the turn at once; a rate limit is retried
+    // (for about a minute) until Ctrl-C.
+    env.ok(&["agent", "send", "ad:0", "BROKEN request"]);
+    let (_, seen) = wait_state(&env, "ad", 0, "error", Duration::from_secs(20));
+    assert!(
+        seen["state_detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("BadRequestError")),
+        "{seen}"
+    );
+    env.ok(&["agent", "send", "ad:0", "LIMIT this one"]);
+    wait_state(&env, "ad", 0, "rate-limited", Duration::from_secs(20));
+    env.tmux(&["send-keys", "-t", &pane, "C-c"]);
+    wait_or_dump(
+        &env,
+        "ad",
+        "the rate-limited turn interrupted",
+        Duration::from_secs(20),
+        || env.capture(&pane).contains("^C again to exit"),
+    );
+
     let pid = agent(&env, "ad", 0)["pid"]
         .as_u64()
         .expect("pid")
@@ -88,6 +110,8 @@ fn aider_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill(
         .args(["-9", &pid])
         .output()
         .expect("kill");
+    wait_state(&env, "ad", 0, "exited", Duration::from_secs(10));
+    env.ok(&["daemon", "start"]);
     wait_or_dump(
         &env,
         "ad",

@@ -1,8 +1,9 @@
 //! The real OpenCode (pinned, from npm) against the scripted model's
 //! OpenAI-compatible endpoint: a team starts without a human, takes its
 //! briefing (submitted, verified, seen by the model), shows busy and idle
-//! from its real screen, claims a todo through warroom's MCP tools, and a
-//! killed agent comes back with its context, the daemon watching.
+//! retrying, rate-limited and exited from its real screen, claims a todo
+//! through warroom's MCP tools, and a killed agent comes back with its
+//! context once the daemon watches.
 
 use std::time::Duration;
 
@@ -60,9 +61,10 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
     let model = ModelServer::start().expect("model endpoint");
     let mut env = env_with_repo(&clis);
     opencode_env(&mut env, &model);
-    let env = env.with_daemon();
     model
         .on("STALL", Action::Stall(Duration::from_secs(4)))
+        .on("BROKEN", Action::Fail(400))
+        .on("LIMIT", Action::Fail(429))
         .once(
             "MCP-CLAIM",
             Action::Call(
@@ -101,6 +103,34 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
     wait_state(&env, "oc", 0, "busy", Duration::from_secs(20));
     wait_state(&env, "oc", 0, "idle", Duration::from_secs(30));
 
+    // OpenCode retries every failed request until it is interrupted (Esc
+    // twice): a refused request reads as busy, retrying; a rate limit as
+    // rate-limited.
+    let pane = agent(&env, "oc", 0)["pane"]
+        .as_str()
+        .expect("pane")
+        .to_owned();
+    let interrupt = || {
+        for _ in 0..2 {
+            env.tmux(&["send-keys", "-t", &pane, "Escape"]);
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    };
+    env.ok(&["agent", "send", "oc:0", "BROKEN request"]);
+    wait_or_dump(
+        &env,
+        "oc",
+        "busy, retrying",
+        Duration::from_secs(20),
+        || agent(&env, "oc", 0)["state_detail"] == "retrying",
+    );
+    interrupt();
+    wait_state(&env, "oc", 0, "idle", Duration::from_secs(20));
+    env.ok(&["agent", "send", "oc:0", "LIMIT this one"]);
+    wait_state(&env, "oc", 0, "rate-limited", Duration::from_secs(20));
+    interrupt();
+    wait_state(&env, "oc", 0, "idle", Duration::from_secs(20));
+
     // Its MCP tools (OPENCODE_CONFIG_CONTENT): a todo claimed, no shell.
     env.ok(&[
         "agent",
@@ -111,7 +141,8 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
     crate::real_mcp::wait_claimed(&env, "oc");
     wait_state(&env, "oc", 0, "idle", Duration::from_secs(30));
 
-    // Killed: the daemon revives it, and it is told what it was doing.
+    // Killed: seen exited; the daemon revives it, and it is told what it
+    // was doing.
     let pid = agent(&env, "oc", 0)["pid"]
         .as_u64()
         .expect("pid")
@@ -120,6 +151,8 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
         .args(["-9", &pid])
         .output()
         .expect("kill");
+    wait_state(&env, "oc", 0, "exited", Duration::from_secs(10));
+    env.ok(&["daemon", "start"]);
     wait_or_dump(
         &env,
         "oc",
