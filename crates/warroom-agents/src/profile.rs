@@ -140,6 +140,12 @@ pub struct ScreenSpec {
     /// The row that ends a multi-line draft.
     #[serde(default)]
     pub composer_end: Option<String>,
+    /// The composer is closed: its rows (the first, then indented ones)
+    /// run to a `composer_end` row or the screen's last row. A prompt echo
+    /// in the history, followed by the CLI's reply, never is (Gemini CLI
+    /// hides its composer while a tool runs, leaving only echoes).
+    #[serde(default)]
+    pub composer_closed: bool,
     /// Text the composer shows that is not a draft (a placeholder).
     #[serde(default)]
     pub placeholders: Vec<String>,

@@ -28,6 +28,7 @@ pub struct ScreenPatterns {
     pub composer_rows: usize,
     pub composer_above: Option<Regex>,
     pub composer_end: Option<Regex>,
+    pub composer_closed: bool,
     pub placeholders: Vec<Regex>,
     pub prompt_echo: Option<Regex>,
     pub turn_done: Vec<Regex>,
@@ -51,6 +52,7 @@ impl ScreenPatterns {
             composer_rows: spec.composer_rows.max(1),
             composer_above: spec.composer_above.as_deref().map(re).transpose()?,
             composer_end: spec.composer_end.as_deref().map(re).transpose()?,
+            composer_closed: spec.composer_closed,
             placeholders: all(&spec.placeholders)?,
             prompt_echo: spec.prompt_echo.as_deref().map(re).transpose()?,
             turn_done: all(&spec.turn_done)?,
@@ -304,12 +306,28 @@ pub fn classify(patterns: &ScreenPatterns, screen: &str) -> ScreenState {
 /// removed, continuation rows joined with newlines).
 fn find_composer(patterns: &ScreenPatterns, tail: &[String]) -> Option<(usize, String)> {
     let from = tail.len().saturating_sub(patterns.composer_rows);
+    let closed = |i: usize| {
+        for row in &tail[i + 1..] {
+            if patterns
+                .composer_end
+                .as_ref()
+                .is_some_and(|end| end.is_match(row))
+            {
+                return true;
+            }
+            if !row.starts_with(char::is_whitespace) {
+                return false;
+            }
+        }
+        true
+    };
     let at = (from..tail.len()).rev().find(|&i| {
         patterns.composer.is_match(&tail[i])
             && patterns
                 .composer_above
                 .as_ref()
                 .is_none_or(|above| i > 0 && above.is_match(&tail[i - 1]))
+            && (!patterns.composer_closed || closed(i))
     })?;
     let first = patterns
         .composer

@@ -191,6 +191,32 @@ fn an_old_error_in_the_scrollback_is_not_the_newest_turn() {
 }
 
 #[test]
+fn a_prompt_echo_is_not_taken_for_gemini_s_composer_while_a_tool_runs() {
+    let p = profiles();
+    // Gemini CLI hides its input box while an MCP tool runs: only the echo
+    // of the prompt and the tool's box are on screen.
+    let running = " > [warroom #4 from tester] MCP-CLAIM: take the root-cause todo\n\
+╭──────────────────────────────────────╮\n\
+│ ✓  claim_todo (warroom MCP Server) {\"todo\":\"T-4\"} │\n\
+│ {                                    │\n\
+╰──────────────────────────────────────╯\n";
+    assert_eq!(
+        classify(&p["gemini"].screen, running),
+        ScreenState::Starting
+    );
+    // Its composer with a long draft is still read whole.
+    let drafted = format!(
+        "{running}✦ Tool finished.\n────────────\n Shift+Tab to accept edits\n > first row of a draft\n   second row of it\n workspace (/directory)   sandbox\n"
+    );
+    assert_eq!(
+        classify(&p["gemini"].screen, &drafted),
+        ScreenState::Idle {
+            draft: "first row of a draft\nsecond row of it".into()
+        }
+    );
+}
+
+#[test]
 fn escape_sequences_and_nbsp_do_not_change_a_verdict() {
     let p = profiles();
     for name in [

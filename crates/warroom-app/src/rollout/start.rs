@@ -31,6 +31,9 @@ impl App {
         team: &str,
         options: &CanaryOptions<'_>,
     ) -> Result<RolloutView, AppError> {
+        // Who asks comes before what is missing: a role that may not
+        // deploy is told so, not how to write a runbook.
+        self.may_deploy(&self.any_team(team)?, "deploy")?;
         self.start_rollout(team, options, self.runbook()?)
     }
 

@@ -180,3 +180,99 @@ fn an_agent_works_the_incident_through_mcp_and_its_role_is_enforced() {
             .contains("senior-backend-developer")
     );
 }
+
+/// The MCP inspector's CLI mode (pinned, from npm by
+/// scripts/install-agent-clis): a client warroom did not write lists the
+/// tools with their schemas, claims a todo for the agent, and gets a role's
+/// refusal and bad arguments back as tool errors (its exit code 5).
+#[test]
+fn the_mcp_inspector_lists_the_tools_calls_one_and_is_refused_in_words() {
+    let Some(clis) = crate::real_clis::clis_dir("mcp-inspector") else {
+        return;
+    };
+    let env = TestEnv::start();
+    env.deploy("insp", "3", "default");
+    env.wait_idle("insp");
+    let agents = env.json(&["agent", "list", "insp"]);
+    let developer = agents[0]["id"].as_str().expect("id").to_owned();
+    let warroom = env.warroom();
+    let inspect = |args: &[&str]| -> (i32, String) {
+        let mut cmd = std::process::Command::new(clis.join("mcp-inspector"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", env.path("home"))
+            .arg("--cli");
+        // The inspector gives the server only the variables it is told of,
+        // as an agent CLI's MCP configuration does.
+        for (k, v) in warroom.get_envs() {
+            if let Some(v) = v {
+                cmd.arg("-e")
+                    .arg(format!("{}={}", k.to_string_lossy(), v.to_string_lossy()));
+            }
+        }
+        cmd.arg("-e").arg(format!("WARROOM_AGENT_ID={developer}"));
+        cmd.arg(warroom.get_program()).arg("mcp").args(args);
+        let out = cmd.output().expect("the inspector runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let first_json = |text: &str| -> Value {
+        serde_json::Deserializer::from_str(text)
+            .into_iter::<Value>()
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| panic!("no JSON in {text}"))
+    };
+
+    let (code, listed) = inspect(&["--method", "tools/list"]);
+    assert_eq!(code, 0, "{listed}");
+    let tools = first_json(&listed)["tools"].clone();
+    let claim = tools
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["name"] == "claim_todo"))
+        .unwrap_or_else(|| panic!("no claim_todo in {tools}"));
+    assert_eq!(claim["inputSchema"]["required"], json!(["todo"]), "{claim}");
+    assert!(tools.as_array().is_some_and(|ts| ts.len() >= 14), "{tools}");
+
+    let (code, claimed) = inspect(&[
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "claim_todo",
+        "--tool-arg",
+        "todo=T-4",
+    ]);
+    assert_eq!(code, 0, "{claimed}");
+    let result = first_json(&claimed);
+    assert_eq!(result["isError"], false, "{result}");
+    let todo: Value =
+        serde_json::from_str(result["content"][0]["text"].as_str().expect("text")).expect("json");
+    assert_eq!(todo["status"], "in-progress", "{todo}");
+    assert!(
+        todo["owner"]
+            .as_str()
+            .is_some_and(|o| o.contains("senior-backend-developer")),
+        "{todo}"
+    );
+
+    // The developer may not deploy: refused in words, before anything else.
+    let (code, refused) = inspect(&["--method", "tools/call", "--tool-name", "start_rollout"]);
+    assert_eq!(code, 5, "{refused}");
+    let result = first_json(&refused);
+    assert_eq!(result["isError"], true, "{result}");
+    let words = result["content"][0]["text"].as_str().expect("text");
+    assert!(words.contains("may not deploy"), "{words}");
+
+    let (code, bad) = inspect(&[
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "claim_todo",
+        "--tool-arg",
+        "nope=1",
+    ]);
+    assert_eq!(code, 5, "{bad}");
+    assert!(bad.contains("todo"), "{bad}");
+}
