@@ -49,6 +49,10 @@ pub struct Delivery {
 /// warroom believes it.
 const FOREIGN_SETTLES: Duration = Duration::from_secs(1);
 
+/// How long text in the input box must stay the same before warroom takes
+/// it for someone's draft.
+const DRAFT_SETTLES: Duration = Duration::from_secs(1);
+
 /// Waits until the agent takes input (idle, or a turn ended on an error),
 /// or reaches a state it will not leave by itself (exited, lost, foreign,
 /// gated, waiting for a person), or `timeout` passes. Returns the last look.
@@ -61,8 +65,26 @@ pub fn wait_until_idle(
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
     let mut foreign_since: Option<Instant> = None;
+    let mut draft_since: Option<(String, Instant)> = None;
     loop {
         let obs = observe(client, pane, profile)?;
+        // What looks like a draft may be the CLI echoing a prompt it is
+        // about to send (Aider, for a moment): only a draft that stays is
+        // someone's text.
+        let draft_for = match obs.state {
+            AgentState::Idle if !obs.draft.is_empty() => {
+                if draft_since.as_ref().is_none_or(|(d, _)| *d != obs.draft) {
+                    draft_since = Some((obs.draft.clone(), Instant::now()));
+                }
+                draft_since
+                    .as_ref()
+                    .map_or(Duration::ZERO, |(_, t)| t.elapsed())
+            }
+            _ => {
+                draft_since = None;
+                Duration::ZERO
+            }
+        };
         // Between tmux's fork and the agent's exec the pane briefly runs
         // something else; only a foreign process that stays is an answer.
         let foreign_for = match obs.state {
@@ -74,6 +96,7 @@ pub fn wait_until_idle(
         };
         let settled = match obs.state {
             AgentState::Foreign => foreign_for >= FOREIGN_SETTLES,
+            AgentState::Idle if !obs.draft.is_empty() => draft_for >= DRAFT_SETTLES,
             AgentState::Busy | AgentState::Starting => false,
             state => state.takes_input() || state.needs_someone(),
         };
