@@ -265,11 +265,24 @@ fn verify(
                 }
             }
             // A turn started (or ended at once on an API error, or stopped
-            // at a permission dialog): the message was taken.
+            // at a permission dialog): the message was taken, unless it is
+            // still in the input box. A CLI busy with an earlier turn (Gemini
+            // CLI sending its queue) may have dropped our Enter.
             AgentState::Busy
             | AgentState::Waiting
             | AgentState::Error
-            | AgentState::RateLimited => return Ok((Outcome::Submitted, None)),
+            | AgentState::RateLimited => {
+                let still_typed = crate::screen::input_box(&profile.screen, &obs.screen)
+                    .is_some_and(|draft| !draft.is_empty() && ours(&draft));
+                if !still_typed {
+                    return Ok((Outcome::Submitted, None));
+                }
+                held = true;
+                if !retried && start.elapsed() >= retry_after {
+                    client.send_key(pane, "Enter")?;
+                    retried = true;
+                }
+            }
             AgentState::Idle if !ours(&obs.draft) => {
                 held = false;
                 // Our tag carries the message id, so it is on screen (outside

@@ -233,6 +233,14 @@ fn strip_escapes(line: &str) -> String {
 }
 
 /// Classifies a captured screen by the profile's patterns.
+/// What the input box holds, whatever else the screen shows (a turn's
+/// spinner, a dialog): `None` when no composer is drawn.
+pub fn input_box(patterns: &ScreenPatterns, screen: &str) -> Option<String> {
+    let all = rows(screen);
+    let tail = &all[all.len().saturating_sub(patterns.tail_rows)..];
+    find_composer(patterns, tail).map(|(_, draft)| draft)
+}
+
 pub fn classify(patterns: &ScreenPatterns, screen: &str) -> ScreenState {
     let all = rows(screen);
     let tail = &all[all.len().saturating_sub(patterns.tail_rows)..];

@@ -217,6 +217,30 @@ fn a_prompt_echo_is_not_taken_for_gemini_s_composer_while_a_tool_runs() {
 }
 
 #[test]
+fn the_input_box_is_read_while_a_turn_runs() {
+    let p = profiles();
+    let busy = screen("gemini-busy");
+    assert_eq!(
+        warroom_agents::screen::input_box(&p["gemini"].screen, &busy),
+        Some(String::new())
+    );
+    // A message typed while Gemini was busy with an earlier turn, its Enter
+    // dropped: the turn runs, and the message is still in the box.
+    let typed = busy.replace(
+        ">   Type your message or @path/to/file",
+        "> [warroom #4 from tester] MCP-CLAIM: take the root-cause todo",
+    );
+    assert!(matches!(
+        classify(&p["gemini"].screen, &typed),
+        ScreenState::Busy { .. }
+    ));
+    assert_eq!(
+        warroom_agents::screen::input_box(&p["gemini"].screen, &typed).as_deref(),
+        Some("[warroom #4 from tester] MCP-CLAIM: take the root-cause todo")
+    );
+}
+
+#[test]
 fn escape_sequences_and_nbsp_do_not_change_a_verdict() {
     let p = profiles();
     for name in [

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use warroom_testkit::{Action, ModelServer};
 
-use crate::real_clis::{agent, clis_dir, env_with_repo, wait_or_dump, wait_state};
+use crate::real_clis::{
+    agent, clis_dir, deploy_one, env_with_repo, kill_agent, revived_with_context, wait_or_dump,
+    wait_state,
+};
 
 /// Whether the model was sent `words` (Aider passes a paste on with its
 /// own line breaks and spacing).
@@ -42,19 +45,7 @@ fn aider_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill(
         .on("STALL", Action::Stall(Duration::from_secs(4)))
         .on("BROKEN", Action::Fail(400))
         .on("LIMIT", Action::Fail(429));
-    let deploy = env.json(&[
-        "quick-deploy",
-        "backend",
-        "1",
-        "--project-name",
-        "ad",
-        "--agent",
-        "aider",
-    ]);
-    let first = &deploy["agents"][0];
-    assert_eq!(first["agent"]["cli"], "aider", "{first}");
-    assert_eq!(first["ready"], true, "{first}");
-    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
+    deploy_one(&env, "ad", "aider");
     wait_or_dump(
         &env,
         "ad",
@@ -95,22 +86,6 @@ fn aider_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill(
         || env.capture(&pane).contains("^C again to exit"),
     );
 
-    let pid = agent(&env, "ad", 0)["pid"]
-        .as_u64()
-        .expect("pid")
-        .to_string();
-    std::process::Command::new("kill")
-        .args(["-9", &pid])
-        .output()
-        .expect("kill");
-    wait_state(&env, "ad", 0, "exited", Duration::from_secs(10));
-    env.ok(&["daemon", "start"]);
-    wait_or_dump(
-        &env,
-        "ad",
-        "the agent revived with its context",
-        Duration::from_secs(60),
-        || saw(&model, "CONTEXT RESTORED"),
-    );
-    assert_eq!(agent(&env, "ad", 0)["restarts"], 1);
+    kill_agent(&env, "ad");
+    revived_with_context(&env, "ad", || saw(&model, "CONTEXT RESTORED"));
 }

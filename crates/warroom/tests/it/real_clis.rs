@@ -113,6 +113,60 @@ pub(crate) fn agent(env: &TestEnv, team: &str, window: u64) -> Value {
         .expect("agent listed")
 }
 
+/// Deploys a team of one `cli` agent and returns it: started without a
+/// human, its briefing submitted and verified.
+pub(crate) fn deploy_one(env: &TestEnv, team: &str, cli: &str) -> Value {
+    let deploy = env.json(&[
+        "quick-deploy",
+        "backend",
+        "1",
+        "--project-name",
+        team,
+        "--agent",
+        cli,
+    ]);
+    let first = deploy["agents"][0].clone();
+    assert_eq!(first["agent"]["cli"], cli, "{first}");
+    assert_eq!(first["ready"], true, "{first}");
+    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
+    first
+}
+
+/// Kills window 0's agent (SIGKILL, by its pid) and waits until it shows
+/// exited; returns how long that took.
+pub(crate) fn kill_agent(env: &TestEnv, team: &str) -> Duration {
+    let pid = agent(env, team, 0)["pid"].as_u64().expect("pid");
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill");
+    wait_state(env, team, 0, "exited", Duration::from_secs(10)).0
+}
+
+/// Starts the daemon and waits until it revived window 0's agent and the
+/// agent was told what it was doing (`told`: the model saw it).
+pub(crate) fn revived_with_context(env: &TestEnv, team: &str, told: impl FnMut() -> bool) {
+    env.ok(&["daemon", "start"]);
+    wait_or_dump(
+        env,
+        team,
+        "the agent revived with its context",
+        Duration::from_secs(60),
+        told,
+    );
+    assert_eq!(agent(env, team, 0)["restarts"], 1);
+}
+
+/// Prints how long each state took to be seen.
+pub(crate) fn report_figures(cli: &str, figures: &[(&str, Duration)]) {
+    for (state, took) in figures {
+        eprintln!(
+            "{cli} {state:<13} seen {:>5} ms after the command returned",
+            took.as_millis()
+        );
+    }
+}
+
 /// Waits for an agent's state and returns how long it took to be seen.
 pub(crate) fn wait_state(
     env: &TestEnv,
@@ -340,12 +394,7 @@ fn claude_code_states_follow_the_real_screen_and_hooks() {
     let (took, seen) = wait_state(&env, "st", 0, "exited", Duration::from_secs(10));
     figures.push(("exited", took));
     assert_eq!(seen["state_source"], "tmux", "{seen}");
-    for (state, took) in figures {
-        eprintln!(
-            "claude {state:<13} seen {:>5} ms after the command returned",
-            took.as_millis()
-        );
-    }
+    report_figures("claude", &figures);
 }
 
 /// Codex against the endpoint: the provider a person would configure in
@@ -383,20 +432,8 @@ fn codex_starts_trusted_takes_pasted_messages_and_shows_its_states() {
         .on("STALL", Action::Stall(Duration::from_secs(4)))
         .on("BROKEN", Action::Fail(500))
         .on("LIMIT", Action::Fail(429));
-    let deploy = env.json(&[
-        "quick-deploy",
-        "backend",
-        "1",
-        "--project-name",
-        "cx",
-        "--agent",
-        "codex",
-    ]);
-    let first = &deploy["agents"][0];
-    assert_eq!(first["agent"]["cli"], "codex", "{first}");
-    assert_eq!(first["ready"], true, "{first}");
+    let first = deploy_one(&env, "cx", "codex");
     // Codex always gets a bracketed paste (a typed burst swallows Enter).
-    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
     assert_eq!(first["briefing"]["transport"], "paste", "{first}");
     // The trust gate was pre-seeded for the agent's worktree, not answered.
     let config = std::fs::read_to_string(env.path("home/.codex/config.toml")).expect("config");
@@ -440,20 +477,7 @@ fn codex_starts_trusted_takes_pasted_messages_and_shows_its_states() {
         wait_state(&env, "cx", 0, "rate-limited", Duration::from_secs(20)).0,
     ));
 
-    let pid = agent(&env, "cx", 0)["pid"].as_u64().expect("pid");
-    Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .expect("kill");
-    figures.push((
-        "exited",
-        wait_state(&env, "cx", 0, "exited", Duration::from_secs(10)).0,
-    ));
-    for (state, took) in figures {
-        eprintln!(
-            "codex {state:<13} seen {:>5} ms after the command returned",
-            took.as_millis()
-        );
-    }
+    figures.push(("exited", kill_agent(&env, "cx")));
+    report_figures("codex", &figures);
     env.ok(&["team", "kill", "cx"]);
 }

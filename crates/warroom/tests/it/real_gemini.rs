@@ -11,7 +11,10 @@ use std::time::Duration;
 use warroom_testkit::{Action, ModelServer};
 
 use crate::env::TestEnv;
-use crate::real_clis::{agent, clis_dir, env_with_repo, wait_or_dump, wait_state};
+use crate::real_clis::{
+    clis_dir, deploy_one, env_with_repo, kill_agent, report_figures, revived_with_context,
+    wait_or_dump, wait_state,
+};
 
 /// Gemini CLI against the endpoint: the API-key sign-in a person would
 /// have chosen once, with update checks and usage statistics off.
@@ -49,19 +52,7 @@ fn gemini_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill
         .on("STALL", Action::Stall(Duration::from_secs(4)))
         .on("BROKEN", Action::Fail(400))
         .on("LIMIT", Action::Fail(429));
-    let deploy = env.json(&[
-        "quick-deploy",
-        "backend",
-        "1",
-        "--project-name",
-        "gm",
-        "--agent",
-        "gemini",
-    ]);
-    let first = &deploy["agents"][0];
-    assert_eq!(first["agent"]["cli"], "gemini", "{first}");
-    assert_eq!(first["ready"], true, "{first}");
-    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
+    let first = deploy_one(&env, "gm", "gemini");
     // Trusted by the pane's environment: no trust file was written. The
     // MCP server is in the worktree's own settings, which git does not see.
     assert!(!env.path("home/.gemini/trustedFolders.json").exists());
@@ -124,36 +115,14 @@ fn gemini_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_kill
         wait_state(&env, "gm", 0, "rate-limited", Duration::from_secs(20)).0,
     ));
 
-    let pid = agent(&env, "gm", 0)["pid"].as_u64().expect("pid");
-    Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .expect("kill");
-    figures.push((
-        "exited",
-        wait_state(&env, "gm", 0, "exited", Duration::from_secs(10)).0,
-    ));
-    for (state, took) in figures {
-        eprintln!(
-            "gemini {state:<13} seen {:>5} ms after the command returned",
-            took.as_millis()
-        );
-    }
+    figures.push(("exited", kill_agent(&env, "gm")));
+    report_figures("gemini", &figures);
 
-    // The daemon revives it, and it is told what it was doing.
-    env.ok(&["daemon", "start"]);
-    wait_or_dump(
-        &env,
-        "gm",
-        "the agent revived with its context",
-        Duration::from_secs(60),
-        || {
-            model
-                .prompts()
-                .iter()
-                .any(|p| p.contains("CONTEXT RESTORED"))
-        },
-    );
-    assert_eq!(agent(&env, "gm", 0)["restarts"], 1);
+    revived_with_context(&env, "gm", || {
+        model
+            .prompts()
+            .iter()
+            .any(|p| p.contains("CONTEXT RESTORED"))
+    });
     wait_state(&env, "gm", 0, "idle", Duration::from_secs(30));
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 use warroom_testkit::{Action, ModelServer};
 
 use crate::env::TestEnv;
-use crate::real_clis::{agent, clis_dir, env_with_repo, wait_or_dump, wait_state};
+use crate::real_clis::{
+    agent, clis_dir, deploy_one, env_with_repo, kill_agent, revived_with_context, wait_or_dump,
+    wait_state,
+};
 
 /// OpenCode against the endpoint: its own XDG directories under the test's
 /// HOME, no network beyond 127.0.0.1, and the scripted provider.
@@ -72,19 +75,7 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
                 serde_json::json!({"todo": "T-4"}),
             ),
         );
-    let deploy = env.json(&[
-        "quick-deploy",
-        "backend",
-        "1",
-        "--project-name",
-        "oc",
-        "--agent",
-        "opencode",
-    ]);
-    let first = &deploy["agents"][0];
-    assert_eq!(first["agent"]["cli"], "opencode", "{first}");
-    assert_eq!(first["ready"], true, "{first}");
-    assert_eq!(first["briefing"]["outcome"], "submitted", "{first}");
+    deploy_one(&env, "oc", "opencode");
     wait_or_dump(
         &env,
         "oc",
@@ -143,27 +134,11 @@ fn opencode_starts_takes_its_briefing_shows_its_states_and_comes_back_after_a_ki
 
     // Killed: seen exited; the daemon revives it, and it is told what it
     // was doing.
-    let pid = agent(&env, "oc", 0)["pid"]
-        .as_u64()
-        .expect("pid")
-        .to_string();
-    std::process::Command::new("kill")
-        .args(["-9", &pid])
-        .output()
-        .expect("kill");
-    wait_state(&env, "oc", 0, "exited", Duration::from_secs(10));
-    env.ok(&["daemon", "start"]);
-    wait_or_dump(
-        &env,
-        "oc",
-        "the agent revived with its context",
-        Duration::from_secs(60),
-        || {
-            model
-                .prompts()
-                .iter()
-                .any(|p| p.contains("CONTEXT RESTORED"))
-        },
-    );
-    assert_eq!(agent(&env, "oc", 0)["restarts"], 1);
+    kill_agent(&env, "oc");
+    revived_with_context(&env, "oc", || {
+        model
+            .prompts()
+            .iter()
+            .any(|p| p.contains("CONTEXT RESTORED"))
+    });
 }
