@@ -32,6 +32,9 @@ impl Worktrees for FakeGit {
     fn uncommitted(&self, _path: &Path) -> Result<Vec<String>, GitError> {
         Ok(self.uncommitted.clone())
     }
+    fn tracks(&self, _dir: &Path, _file: &Path) -> bool {
+        false
+    }
     fn keep_out_of_commits(&self, _dir: &Path, _file: &Path) -> Result<(), GitError> {
         Ok(())
     }

@@ -34,6 +34,8 @@ pub trait Worktrees: Send + Sync {
     /// What is uncommitted (`git status --porcelain`), empty when clean.
     /// warroom's own `.warroom/` files do not count.
     fn uncommitted(&self, path: &Path) -> Result<Vec<String>, GitError>;
+    /// Whether git tracks `file` in the work tree at `dir`.
+    fn tracks(&self, dir: &Path, file: &Path) -> bool;
     /// Keeps `file`, a file warroom wrote for an agent's CLI inside the
     /// agent's directory `dir`, out of what the agent commits: a tracked
     /// file is marked skip-worktree (in this worktree's index only); an
@@ -155,6 +157,16 @@ impl Worktrees for Git {
             .collect())
     }
 
+    fn tracks(&self, dir: &Path, file: &Path) -> bool {
+        let Ok(relative) = file.strip_prefix(dir) else {
+            return false;
+        };
+        let mut cmd = self.git(dir);
+        cmd.args(["ls-files", "--error-unmatch", "--"])
+            .arg(relative);
+        cmd.output().is_ok_and(|o| o.status.success())
+    }
+
     fn keep_out_of_commits(&self, dir: &Path, file: &Path) -> Result<(), GitError> {
         let Ok(relative) = file.strip_prefix(dir) else {
             return Ok(());
@@ -162,25 +174,17 @@ impl Worktrees for Git {
         if !self.is_repository(dir) {
             return Ok(());
         }
-        let quiet = |args: &[&std::ffi::OsStr]| {
-            let mut cmd = self.git(dir);
-            cmd.args(args);
-            cmd.output().is_ok_and(|o| o.status.success())
-        };
         let rel = relative.as_os_str();
         let what = format!("keeping {} out of commits", file.display());
-        if quiet(&[
-            "ls-files".as_ref(),
-            "--error-unmatch".as_ref(),
-            "--".as_ref(),
-            rel,
-        ]) {
+        if self.tracks(dir, file) {
             let mut skip = self.git(dir);
             skip.args(["update-index", "--skip-worktree", "--"])
                 .arg(rel);
             return run(skip, &what).map(drop);
         }
-        if quiet(&["check-ignore".as_ref(), "-q".as_ref(), "--".as_ref(), rel]) {
+        let mut ignored = self.git(dir);
+        ignored.args(["check-ignore", "-q", "--"]).arg(rel);
+        if ignored.output().is_ok_and(|o| o.status.success()) {
             return Ok(());
         }
         let (Some(parent), Some(name)) = (file.parent(), file.file_name()) else {

@@ -353,6 +353,15 @@ impl App {
                 if !opted_in {
                     continue;
                 }
+                // In the engineer's own checkout (--no-worktree) a file the
+                // project tracks stays theirs: the CLI goes without what the
+                // seed would have given it (Gemini: the shell route, no MCP).
+                if plan.branch.is_none()
+                    && let Ok(path) = seed.path(&plan.workdir, &env)
+                    && self.git.tracks(&plan.workdir, &path)
+                {
+                    continue;
+                }
                 let file = seed
                     .apply(&plan.workdir, &self.warroom_exe.to_string_lossy(), &env)
                     .map_err(|e| {

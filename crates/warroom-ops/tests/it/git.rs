@@ -113,6 +113,8 @@ fn a_file_written_for_an_agents_cli_stays_out_of_its_commits() {
         .expect("worktree");
 
     let tracked = tree.join(".gemini/settings.json");
+    assert!(git.tracks(&tree, &tracked));
+    assert!(!git.tracks(&tree, &tree.join("nope.json")));
     std::fs::write(&tracked, "{\"mcpServers\": {}}\n").expect("write");
     git.keep_out_of_commits(&tree, &tracked).expect("kept");
     let untracked = tree.join(".other-cli/config.json");

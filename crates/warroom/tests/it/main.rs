@@ -6,6 +6,7 @@ mod briefing;
 mod canary_stack;
 mod checks;
 mod checks_ecosystems;
+mod cli_files;
 mod cli_surface;
 mod cli_surface_store;
 mod cli_surface_width;
