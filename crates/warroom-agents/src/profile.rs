@@ -111,6 +111,12 @@ pub enum Verified {
     EndToEnd,
 }
 
+fn names_warroom_mcp(text: &str) -> bool {
+    text.contains("{mcp_config}")
+        || text.starts_with("mcp_servers.warroom.")
+        || (text.contains("\"warroom\"") && text.contains("\"mcp\""))
+}
+
 fn default_paste_threshold() -> usize {
     1024
 }
@@ -278,19 +284,27 @@ impl AgentProfile {
             .collect()
     }
 
-    /// Whether the CLI is started with warroom's MCP server: its argv or
-    /// environment names warroom's MCP configuration (`{mcp_config}`), a
-    /// Codex `mcp_servers.warroom` override, or a `warroom` server running
-    /// `{warroom} mcp` inline or in a seeded settings file.
-    pub fn gives_mcp(&self) -> bool {
-        let names_it = |a: &str| {
-            a.contains("{mcp_config}")
-                || a.starts_with("mcp_servers.warroom.")
-                || (a.contains("\"warroom\"") && a.contains("\"mcp\""))
-        };
-        self.command.iter().any(|a| names_it(a))
-            || self.env.values().any(|v| names_it(v))
-            || self.seed.iter().any(|s| names_it(&s.merge))
+    /// Whether the CLI is started with warroom's MCP server by its launch:
+    /// its argv or environment names warroom's MCP configuration
+    /// (`{mcp_config}`), a Codex `mcp_servers.warroom` override, or an
+    /// inline `warroom` server running `{warroom} mcp`.
+    pub fn launch_gives_mcp(&self) -> bool {
+        self.command.iter().any(|a| names_warroom_mcp(a))
+            || self.env.values().any(|v| names_warroom_mcp(v))
+    }
+
+    /// A variable as the agent's pane will see it: the profile's own
+    /// environment first, then warroom's.
+    pub fn env_var(&self, name: &str) -> Option<String> {
+        self.env
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    }
+
+    /// The seeds that put warroom's MCP server in a file the CLI reads.
+    pub fn mcp_seeds(&self) -> impl Iterator<Item = &SeedSpec> {
+        self.seed.iter().filter(|s| names_warroom_mcp(&s.merge))
     }
 
     /// Whether the CLI's argv or environment needs warroom's MCP

@@ -49,7 +49,18 @@ impl App {
             text.push_str(&section);
         }
         // A CLI started with warroom's MCP server is told its tools exist.
-        let has_mcp = self.config.profile(&agent.cli)?.gives_mcp();
+        // A server given in a seeded file counts only where the file was
+        // written (in the engineer's own checkout a tracked one is not).
+        let profile = self.config.profile(&agent.cli)?;
+        let workdir = std::path::Path::new(agent.workdir.as_deref().unwrap_or(&team.project_dir));
+        let env = |name: &str| profile.env_var(name);
+        let has_mcp = profile.launch_gives_mcp()
+            || profile.mcp_seeds().any(|seed| {
+                seed.path(workdir, &env)
+                    .ok()
+                    .and_then(|path| std::fs::read_to_string(path).ok())
+                    .is_some_and(|text| text.contains("\"warroom\""))
+            });
         if has_mcp {
             text.push_str(
                 "\nTOOLS. Besides `warroom` in your shell, warroom's MCP tools are yours (server \"warroom\"): whoami, incident_status, list_todos, add_todo, claim_todo, update_todo, block_todo, finish_todo, record_milestone, send_message, ask_commander, and, as your role allows, run_checks, open_pull_request and start_rollout.\n",

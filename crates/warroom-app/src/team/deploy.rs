@@ -338,13 +338,7 @@ impl App {
                 self.git.create(project, &plan.workdir, branch)?;
             }
             let profile = self.config.profile(&plan.cli)?;
-            let env = |name: &str| {
-                profile
-                    .env
-                    .get(name)
-                    .cloned()
-                    .or_else(|| std::env::var(name).ok())
-            };
+            let env = |name: &str| profile.env_var(name);
             for seed in &profile.seed {
                 let opted_in = match seed.when.as_deref() {
                     None => true,

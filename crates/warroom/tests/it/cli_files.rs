@@ -33,6 +33,15 @@ fn status(dir: &std::path::Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Whether the agent's briefing told it of warroom's MCP tools.
+fn told_of_tools(env: &TestEnv) -> bool {
+    env.messages("fw").iter().any(|m| {
+        m["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("BRIEFING") && t.contains("MCP tools"))
+    })
+}
+
 fn read_json(path: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
 }
@@ -75,6 +84,7 @@ fn a_cli_file_in_the_agents_worktree_is_merged_and_never_committed() {
         true
     );
     assert_eq!(status(&workdir), "", "nothing for the agent to commit");
+    assert!(told_of_tools(&env), "the briefing names the MCP tools");
     // The engineer's checkout is untouched.
     assert_eq!(
         std::fs::read_to_string(project.join(".gemini/settings.json")).expect("read"),
@@ -105,6 +115,10 @@ fn in_the_engineers_own_checkout_a_tracked_cli_file_is_left_alone() {
         std::fs::read_to_string(project.join(".gemini/settings.json")).expect("read"),
         "{\"theirs\": true}\n",
         "a tracked file of the engineer's is theirs"
+    );
+    assert!(
+        !told_of_tools(&env),
+        "no MCP server was given, so none is promised"
     );
     // An untracked one is written, and ignored beside itself.
     assert_eq!(
