@@ -86,6 +86,21 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             &[1],
         ),
         rule("aws-access-key", r"(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)", &[]),
+        // An AWS secret access key: 40 characters of base64 standing alone,
+        // however it is introduced ("with secret …", "AKIA…:…"). Mixed case
+        // with a digit or a slash, so a git hash (hex) is left alone.
+        rule(
+            "aws-secret-key",
+            r"(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])",
+            &[1],
+        )
+        .unless(|caps| {
+            let value = caps.get(1).map_or("", |m| m.as_str());
+            let upper = value.bytes().any(|b| b.is_ascii_uppercase());
+            let lower = value.bytes().any(|b| b.is_ascii_lowercase());
+            let digit_or_slash = value.bytes().any(|b| b.is_ascii_digit() || b == b'/' || b == b'+');
+            !(upper && lower && digit_or_slash)
+        }),
         rule(
             "github-token",
             r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})",
@@ -154,6 +169,18 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             let mixed = value.bytes().any(|b| b.is_ascii_uppercase())
                 && value.bytes().any(|b| b.is_ascii_lowercase());
             !(mixed || value.ends_with('=') || value.bytes().any(|b| b.is_ascii_digit()))
+        }),
+        // A secret named in words ("the password is hunter22", "secret key
+        // Zk3J…"): only what looks generated (it has a digit).
+        rule(
+            "named-in-words",
+            r"(?i)(?-u:\b)(?:password|passwd|passphrase|secret(?:[ _-]?(?:access[ _-]?)?key)?)\s+(?:is\s+|was\s+|of\s+)?([A-Za-z0-9._~+/!@#$%^&*-]{6,})",
+            &[1],
+        )
+        .unless(|caps| {
+            !caps
+                .get(1)
+                .is_some_and(|m| m.as_str().bytes().any(|b| b.is_ascii_digit()))
         }),
         rule("cookie", r"(?i)(?-u:\b)(?:set-)?cookie:\s*([^\r\n]+)", &[1]),
         // `curl -u user:pass`, `--password hunter2`, `-p=secret`.
@@ -299,6 +326,19 @@ mod tests {
             ("password=abc;XYZ123", "XYZ123"),
             ("password=\"hunter2unterminated", "hunter2unterminated"),
             (
+                "use AKIAIOSFODNN7EXAMPLE with secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
+            (
+                "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
+            (
+                "aws secret key Zk3JwPq9Lr2Xv8Yt5Ub1Nc7Md4Ke6Hf0Ga3Sb9Tc+",
+                "Zk3JwPq9Lr2Xv8Yt5Ub1Nc7Md4Ke6Hf0Ga3Sb9Tc+",
+            ),
+            ("the password is hunter22", "hunter22"),
+            (
                 "\u{1b}[32mghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3sXY\u{1b}[0m",
                 "ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3sXY",
             ),
@@ -319,6 +359,9 @@ mod tests {
             "usage: max_tokens=4096 input_tokens: 12345",
             "PWD=/home/deploy/app",
             "login rejected: basic authentication_failed for user 7",
+            "deployed 3f9c2a1b4d5e6f708192a3b4c5d6e7f801234567 to production",
+            "the secret sauce of the password reset flow",
+            "src/auth/connection_pool/handlers/release.rs failed",
         ] {
             assert_eq!(redact(line).text, line, "{line}");
         }

@@ -34,6 +34,21 @@ pub const CORPUS: &[SecretLine] = &[
         "Qm8NxLp2Rv5Tw9Yz3Ab6Cd1Ef4Gh7Ij0Kl2Mn5Op",
     ),
     s(
+        "aws-secret-key-in-words",
+        "use AKIAIOSFODNN7EXAMPLE with secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+    s(
+        "aws-key-pair",
+        "creds AKIAZ7Q3VXKWE4TN5B2P:Pq9Lr2Xv8Yt5Ub1Nc7Md4Ke6Hf0Ga3Sb9Tc/Zk3J",
+        "Pq9Lr2Xv8Yt5Ub1Nc7Md4Ke6Hf0Ga3Sb9Tc/Zk3J",
+    ),
+    s(
+        "password-in-words",
+        "the staging password is Tr0ub4dor-77 for now",
+        "Tr0ub4dor-77",
+    ),
+    s(
         "gcp-api-key",
         "maps failing with key AIzaSyD3f9Kq2Lm8Np4Rs7Tu1Vw5Xy0Za6Bc3De9 today",
         "AIzaSyD3f9Kq2Lm8Np4Rs7Tu1Vw5Xy0Za6Bc3De9",
