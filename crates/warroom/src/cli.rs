@@ -559,7 +559,8 @@ pub enum PmCommand {
     CreatePr {
         #[command(flatten)]
         target: CheckTarget,
-        /// Add the configured labels and reviewers for an expedited review.
+        /// Expedite it: the configured labels and reviewers, and a passing
+        /// --fast check of the head commit is enough.
         #[arg(long)]
         emergency: bool,
         /// A passing --fast check of the head commit is enough.
@@ -568,7 +569,7 @@ pub enum PmCommand {
         /// Open it without a passing check; the reason is recorded.
         #[arg(long, value_name = "REASON")]
         force: Option<String>,
-        /// Push the branch and show the pull request, but open nothing.
+        /// Show the pull request that would be opened; push and open nothing.
         #[arg(long)]
         dry_run: bool,
     },

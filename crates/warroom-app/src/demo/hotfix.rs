@@ -149,9 +149,14 @@ impl App {
     }
 
     /// Opens the pull request when a forge is configured (`[forge] repo`
-    /// and a token); otherwise pushes and shows it, not opened.
+    /// and a token); otherwise pushes the branch to the demo's local remote
+    /// and shows the pull request, not opened.
     pub(crate) fn demo_pull_request(&self, team: &str) -> Result<crate::PullRequestView, AppError> {
         let forge_configured = self.config.forge.repo.is_some() && self.forge.ready().is_ok();
+        if !forge_configured {
+            let project = std::path::PathBuf::from(&self.any_team(team)?.project_dir);
+            self.git.push(&project, &self.config.forge.remote, BRANCH)?;
+        }
         self.create_pr(
             team,
             &PullRequestOptions {
@@ -159,7 +164,7 @@ impl App {
                 agent: None,
                 base: "main",
                 emergency: true,
-                skip_full_tests: true,
+                skip_full_tests: false,
                 force: None,
                 dry_run: !forge_configured,
             },

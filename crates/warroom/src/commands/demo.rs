@@ -149,7 +149,7 @@ fn print_step(step: &DemoStep<'_>, bad_fix: bool) {
                 "[real: opened on the configured forge]"
             };
             println!(
-                "\n8. pm create-pr {} --branch {DEMO_BRANCH} --base main --emergency --skip-full-tests   {how}",
+                "\n8. pm create-pr {} --branch {DEMO_BRANCH} --base main --emergency   {how}",
                 pr.team
             );
             print_pull_request(pr);

@@ -63,13 +63,11 @@ pub fn run(app: &App, cmd: &PmCommand, as_json: bool) -> Result<()> {
 
 pub fn print_pull_request(view: &PullRequestView) {
     if let (Opened::NotOpened, Some((title, body))) = (&view.opened, &view.draft) {
-        println!(
-            "Pull request NOT opened (a dry run): {} pushed; it would be:",
-            view.branch
-        );
-        println!("{}", fit(&format!("  title: {title}"), WIDTH));
+        println!("Pull request NOT opened ({}); it would be:", view.branch);
+        // In full: it is read, and copied, as it stands.
+        println!("  title: {title}");
         for line in body.lines() {
-            println!("{}", fit(&format!("  | {line}"), WIDTH));
+            println!("  | {line}");
         }
         return;
     }

@@ -187,10 +187,16 @@ fn create_pr_rests_on_a_passing_check_opens_one_pull_request_and_keeps_the_token
     assert!(forge.seen().is_empty());
 
     env.ok(&["pm", "quality-check", team, "--fast"]);
-    // A fast check is not enough without --skip-full-tests.
-    let full_wanted = env.run(&["pm", "create-pr", team, "--emergency"]);
+    // A fast check is not enough for an ordinary pull request...
+    let full_wanted = env.run(&["pm", "create-pr", team]);
     assert_eq!(full_wanted.code, 2, "{}", full_wanted.stderr);
+    assert!(
+        full_wanted.stderr.contains("no passing full check"),
+        "{}",
+        full_wanted.stderr
+    );
 
+    // ...and is for an emergency one, in the seed's own words.
     let opened = env.json(&[
         "pm",
         "create-pr",
@@ -200,7 +206,6 @@ fn create_pr_rests_on_a_passing_check_opens_one_pull_request_and_keeps_the_token
         "--base",
         "main",
         "--emergency",
-        "--skip-full-tests",
     ]);
     assert_eq!(opened["opened"], "created", "{opened}");
     assert_eq!(opened["number"], 1);
