@@ -66,7 +66,7 @@ impl Pool {
 pub fn login(pool: &mut Pool, password_ok: bool) -> Result<(), &'static str> {
     let connection = pool.take().ok_or("connection pool exhausted")?;
     if !password_ok {
-        // auth_handler.py:234, in Rust: the error path keeps the connection.
+        // The error path keeps the connection.
         return Err("bad password");
     }
     pool.release(connection);
@@ -91,7 +91,8 @@ mod tests {
 }
 "#;
 
-const FIX_FROM: &str = "        // auth_handler.py:234, in Rust: the error path keeps the connection.\n        return Err(\"bad password\");";
+const FIX_FROM: &str =
+    "        // The error path keeps the connection.\n        return Err(\"bad password\");";
 const FIX_TO: &str = "        // Every path gives the connection back.\n        pool.release(connection);\n        return Err(\"bad password\");";
 
 impl App {

@@ -58,6 +58,8 @@ pub enum DemoStep<'a> {
     RolledOut(&'a crate::RolloutView),
     /// The incident resolved (only after a promoted rollout).
     Resolved(&'a str),
+    /// The fix did not reach production: the incident stays open.
+    StaysOpen(&'a str),
     Reported(&'a PathBuf),
     Postmortem(&'a PathBuf),
     CleanedUp,
@@ -162,7 +164,20 @@ impl App {
         let check = self.demo_check(&options.team)?;
         progress(DemoStep::Checked(&check));
         if !check.passed() {
-            return Err(AppError::failed("the fix did not pass its quick checks"));
+            // Stopped, so the demo can run again; the incident stays on record.
+            let _ = self.kill_team(&options.team, false);
+            let err = if check.verdict == warroom_ops::checks::Verdict::Error {
+                AppError::failed(
+                    "the test runner could not run the demo's checks (its words are above); the fix was not judged",
+                )
+                .hint("the demo's project is Rust: check that `cargo test` works here")
+            } else {
+                AppError::failed("the fix did not pass its quick checks")
+            };
+            return Err(err.hint(format!(
+                "team {} was stopped; run the demo again when that is fixed",
+                options.team
+            )));
         }
         let pr = self.demo_pull_request(&options.team)?;
         progress(DemoStep::PullRequest(&pr));
@@ -184,6 +199,8 @@ impl App {
                 Some("the demo's simulated team leaves its checklist open"),
             )?;
             progress(DemoStep::Resolved(&reference));
+        } else if rollout.is_some() {
+            progress(DemoStep::StaysOpen(&reference));
         }
         let report = self.write_report(&options.team, "incident", None)?;
         progress(DemoStep::Reported(&report));
@@ -254,7 +271,7 @@ pub fn error_log(now: warroom_model::Millis, lines: usize) -> String {
             match i % 4 {
                 0 => format!("{at} ERROR auth-service[812]: connection pool exhausted (active=50 idle=0 waiting={})", 30 + i % 17),
                 1 => format!("{at} ERROR auth-service[812]: POST /login 500 user=$(whoami) next=`id`; rm -rf /tmp/x #{{pane_id}}"),
-                2 => format!("{at} WARN  auth-service[812]: auth_handler.py:234 error path returned without conn.release()"),
+                2 => format!("{at} WARN  auth-service[812]: src/lib.rs login(): error path returned without pool.release()"),
                 _ => format!("{at} ERROR auth-service[812]: timeout acquiring connection after 5000ms; retries=3 && echo done"),
             }
         })

@@ -134,11 +134,15 @@ fn print_step(step: &DemoStep<'_>, bad_fix: bool) {
                     run.passed,
                     run.duration_ms as f64 / 1000.0
                 );
+                // A runner that broke says why in its own words.
+                for line in run.output_tail.iter().flat_map(|t| t.lines()) {
+                    println!("   | {line}");
+                }
             }
-            let word = if c.verdict == Verdict::Pass {
-                "PASS"
-            } else {
-                "FAIL"
+            let word = match c.verdict {
+                Verdict::Pass => "PASS",
+                Verdict::Error => "NOT JUDGED (the runner broke)",
+                Verdict::Fail | Verdict::NoTests => "FAIL",
             };
             println!("   {word} at {}", c.commit.get(..12).unwrap_or(&c.commit));
         }
@@ -178,6 +182,9 @@ fn print_step(step: &DemoStep<'_>, bad_fix: bool) {
             }
         }
         DemoStep::Resolved(id) => println!("\n10. incident phase {id} resolved"),
+        DemoStep::StaysOpen(id) => {
+            println!("\n10. incident {id} stays open: the fix did not reach production")
+        }
         DemoStep::Reported(path) => println!("\n11. pm report --type incident: {}", path.display()),
         DemoStep::Postmortem(path) => println!("12. postmortem: {}", path.display()),
         DemoStep::CleanedUp => println!("13. team kill: the demo team is stopped"),

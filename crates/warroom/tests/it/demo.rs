@@ -29,7 +29,7 @@ fn the_demo_runs_the_seeds_timeline_from_page_to_postmortem() {
     assert_eq!(report.matches("## Summary").count(), 1, "{report}");
     for line in [
         "INC-1 SEV1: Auth service returning 500 errors",
-        "Root cause: DB connections not released in the auth error path (auth_handler.py:234)",
+        "Root cause: DB connections not released in the auth error path (src/lib.rs, login())",
         "root-cause by senior-backend-developer (auth-hotfix:0)",
         "- Impact: 10000 users, availability down",
         "fast checks on hotfix/auth-connection-leak at",
