@@ -13,30 +13,39 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Start with `warroom demo`, or: warroom quick-deploy backend 3 --project-name auth-hotfix"
 )]
 pub struct Cli {
-    /// Where warroom keeps its store, reports and locks.
-    #[arg(
-        long,
-        global = true,
-        env = "WARROOM_HOME",
-        hide_env_values = true,
-        value_name = "DIR"
-    )]
-    pub data_dir: Option<PathBuf>,
-    /// The private tmux server: a socket name (tmux -L) or a path (tmux -S).
-    #[arg(
-        long,
-        global = true,
-        env = "WARROOM_TMUX_SOCKET",
-        hide_env_values = true,
-        value_name = "NAME|PATH",
-        default_value = "warroom"
-    )]
-    pub tmux_socket: String,
+    /// Where warroom keeps its store, reports and locks [env: WARROOM_HOME].
+    #[arg(long = "data-dir", global = true, value_name = "DIR")]
+    data_dir_flag: Option<PathBuf>,
+    /// The private tmux server: a socket name (tmux -L) or a path (tmux -S)
+    /// [env: WARROOM_TMUX_SOCKET] [default: warroom].
+    #[arg(long = "tmux-socket", global = true, value_name = "NAME|PATH")]
+    tmux_socket_flag: Option<String>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     pub command: Command,
+}
+
+// The environment is read here rather than by clap: clap shows an option
+// its environment supplied in every usage line, as if it were required.
+impl Cli {
+    /// `--data-dir`, else `WARROOM_HOME`.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.data_dir_flag.clone().or_else(|| {
+            std::env::var_os("WARROOM_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+
+    /// `--tmux-socket`, else `WARROOM_TMUX_SOCKET`, else `warroom`.
+    pub fn tmux_socket(&self) -> String {
+        self.tmux_socket_flag
+            .clone()
+            .or_else(|| std::env::var("WARROOM_TMUX_SOCKET").ok())
+            .unwrap_or_else(|| "warroom".to_owned())
+    }
 }
 
 #[derive(Debug, Subcommand)]

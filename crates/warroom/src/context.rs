@@ -9,8 +9,8 @@ use warroom_app::{App, AppOptions, Clock, Config, Socket};
 use crate::cli::Cli;
 
 pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
-    let dir = match &cli.data_dir {
-        Some(dir) => dir.clone(),
+    let dir = match cli.data_dir() {
+        Some(dir) => dir,
         None => std::env::var_os("XDG_DATA_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -65,7 +65,7 @@ fn operator() -> String {
 }
 
 pub fn open(cli: &Cli) -> Result<App> {
-    open_at(data_dir(cli)?, &cli.tmux_socket)
+    open_at(data_dir(cli)?, &cli.tmux_socket())
 }
 
 /// The app on a data directory and tmux server (the daemon watches teams

@@ -70,6 +70,8 @@ pub struct CheckView {
     /// The project's own checks; not run by the smoke tier.
     pub commands: Vec<CommandView>,
     pub verdict: Verdict,
+    /// Why no test ran, when none did: what to do about it.
+    pub nothing_ran_because: Option<String>,
 }
 
 impl CheckView {
@@ -120,6 +122,8 @@ impl App {
         let _ = self.git.remove(&project, &checkout, true);
         let runs = ran?;
         let verdict = overall(&runs, &commands);
+        let nothing_ran_because = (verdict == Verdict::NoTests)
+            .then(|| nothing_ran(options.tier, &branch, options.base, changed.len()));
         let view = CheckView {
             team: team.name.clone(),
             branch,
@@ -130,6 +134,7 @@ impl App {
             runs,
             commands,
             verdict,
+            nothing_ran_because,
         };
         self.record_check(&team, &view)?;
         Ok(view)
@@ -294,6 +299,20 @@ fn lend_installed_dependencies(project: &std::path::Path, checkout: &std::path::
     if theirs.is_dir() && !ours.exists() {
         // Best effort: without it, the runner says what is missing.
         let _ = std::os::unix::fs::symlink(&theirs, &ours);
+    }
+}
+
+/// Why a tier selected no test, in words that say what to do.
+fn nothing_ran(tier: Tier, branch: &str, base: &str, changed: usize) -> String {
+    let no_smoke =
+        "no test is named smoke or critical, and warroom.toml lists none under [checks] smoke";
+    match tier {
+        Tier::Fast if changed == 0 => format!(
+            "nothing changed on {branch} since {base} (commit the fix there, or name its branch with --branch), and {no_smoke}"
+        ),
+        Tier::Fast => format!("no test covers the {changed} changed files, and {no_smoke}"),
+        Tier::Smoke => format!("{no_smoke}; name some, or run the fast or full tier"),
+        Tier::Full => "the project's test runners found no tests".to_owned(),
     }
 }
 

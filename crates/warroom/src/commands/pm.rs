@@ -220,4 +220,9 @@ fn print_check(view: &CheckView) {
         Verdict::NoTests => "FAIL: no tests ran",
     };
     println!("{verdict}");
+    if let Some(why) = &view.nothing_ran_because {
+        for part in wrap(&format!("why: {why}"), WIDTH) {
+            println!("{part}");
+        }
+    }
 }

@@ -27,7 +27,7 @@ pub fn ensure(cli: &Cli, app: &App) -> Result<(DaemonInfo, Started)> {
             "--data-dir".into(),
             app.data_dir().to_string_lossy().into_owned(),
             "--tmux-socket".into(),
-            cli.tmux_socket.clone(),
+            cli.tmux_socket(),
         ],
         cwd: std::env::current_dir().context("reading the current directory")?,
         env: app
@@ -220,7 +220,7 @@ fn run(cli: &Cli) -> Result<()> {
     });
     run_daemon(
         &DaemonPaths::new(&data_dir),
-        &cli.tmux_socket,
+        &cli.tmux_socket(),
         app,
         open_app,
         idle_exit,

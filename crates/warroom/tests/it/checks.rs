@@ -397,3 +397,44 @@ fn a_smoke_glob_that_does_not_parse_is_refused_by_name() {
         out.stderr
     );
 }
+
+#[test]
+fn when_no_test_runs_the_check_fails_and_says_why() {
+    let env = TestEnv::start();
+    let project = env.path("project");
+    write(&project, "auth/__init__.py", "");
+    write(&project, "auth/pool.py", POOL);
+    write(
+        &project,
+        "tests/test_pool.py",
+        "from auth.pool import Pool\n\ndef test_take():\n    assert Pool().take() is None\n",
+    );
+    init_repo(&project, "auth service without smoke tests");
+    env.deploy("auth-hotfix", "2", "default");
+    let branch = env.json(&["agent", "list", "auth-hotfix"])[0]["branch"]
+        .as_str()
+        .expect("branch")
+        .to_owned();
+
+    // The developer's branch holds no fix yet.
+    let fast = env.run(&["pm", "quality-check", "auth-hotfix", "--fast"]);
+    assert_eq!(fast.code, 1, "{}{}", fast.stdout, fast.stderr);
+    assert!(
+        fast.stdout.contains("FAIL: no tests ran"),
+        "{}",
+        fast.stdout
+    );
+    assert!(
+        fast.stdout
+            .contains(&format!("why: nothing changed on {branch} since main")),
+        "{}",
+        fast.stdout
+    );
+    let smoke = env.json_code(&["execute", "test", "auth-hotfix", "--smoke-only"], 1);
+    assert!(
+        smoke["nothing_ran_because"]
+            .as_str()
+            .is_some_and(|w| w.contains("no test is named smoke or critical")),
+        "{smoke}"
+    );
+}
