@@ -94,7 +94,7 @@ pub enum Command {
     /// Recovery: `recovery start [--emergency] [--session X]`.
     #[command(subcommand)]
     Recovery(RecoveryCommand),
-    /// Monitoring: `monitor performance --session X [--analyze]`.
+    /// Watching the response: `monitor dashboard --session X` (live), `monitor performance --session X [--analyze]`.
     #[command(subcommand)]
     Monitor(MonitorCommand),
     /// Attach your terminal to a team's tmux session.

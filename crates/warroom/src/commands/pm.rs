@@ -152,11 +152,12 @@ fn print_check(view: &CheckView) {
         "{}",
         fit(
             &format!(
-                "{} checks of {} at {} ({} files changed since {}):",
+                "{} checks of {} at {} ({} file{} changed since {}):",
                 view.tier,
                 view.branch,
                 view.commit.get(..12).unwrap_or(&view.commit),
                 view.changed_files,
+                if view.changed_files == 1 { "" } else { "s" },
                 view.base
             ),
             WIDTH
