@@ -94,7 +94,7 @@ pub enum Command {
     /// Recovery: `recovery start [--emergency] [--session X]`.
     #[command(subcommand)]
     Recovery(RecoveryCommand),
-    /// Watching the response: `monitor dashboard --session X` (live), `monitor performance --session X [--analyze]`.
+    /// Watching: `monitor dashboard --session X` (live), `monitor performance`.
     #[command(subcommand)]
     Monitor(MonitorCommand),
     /// Attach your terminal to a team's tmux session.
