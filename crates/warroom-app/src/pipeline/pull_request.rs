@@ -138,7 +138,14 @@ impl App {
         let repo = match &forge.repo {
             Some(repo) => repo.clone(),
             None => {
-                let url = self.git.remote_url(&project, &forge.remote)?;
+                let url = self.git.remote_url(&project, &forge.remote).map_err(|e| {
+                    AppError::bad_input(e.to_string())
+                        .hint(format!(
+                            "the pull request goes through git remote {:?}: add it (git remote add {} <url>)",
+                            forge.remote, forge.remote
+                        ))
+                        .hint("or name another under [forge] remote in warroom.toml")
+                })?;
                 repo_from_remote(&url).ok_or_else(|| {
                     AppError::bad_input(format!(
                         "cannot tell the repository from the remote's URL {url:?}"
@@ -154,7 +161,15 @@ impl App {
             .ok()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| forge.api_url.clone());
-        self.git.push(&project, &forge.remote, &branch)?;
+        self.git
+            .push(&project, &forge.remote, &branch)
+            .map_err(|e| {
+                AppError::failed(e.to_string()).hint(format!(
+                    "git push {} {branch} must work from {} with your own credentials",
+                    forge.remote,
+                    project.display()
+                ))
+            })?;
         let target = ForgeTarget { api_url, repo };
         let (pr, opened) = self
             .forge

@@ -294,3 +294,26 @@ fn create_pr_rests_on_a_passing_check_opens_one_pull_request_and_keeps_the_token
             .any(|(_, u, b)| u.contains(TOKEN) || b.contains(TOKEN))
     );
 }
+
+#[test]
+fn a_project_without_the_remote_is_told_how_to_add_it() {
+    let env = TestEnv::start();
+    let project = env.path("project");
+    write(&project, "auth.py", "def login():\n    return 500\n");
+    init_repo(&project, "auth service");
+    env.deploy("no-remote", "2", "default");
+    let forced = env.run(&[
+        "pm",
+        "create-pr",
+        "no-remote",
+        "--emergency",
+        "--force",
+        "the incident commander decided",
+    ]);
+    assert_eq!(forced.code, 2, "{}{}", forced.stdout, forced.stderr);
+    assert!(
+        forced.stderr.contains("git remote add origin"),
+        "{}",
+        forced.stderr
+    );
+}
