@@ -48,14 +48,15 @@ pub fn print_deploy(result: &DeployResult, what: &str) {
         "{}",
         fit(
             &format!(
-                "Team {} ({what}), {:.1} s, on tmux server {:?}:",
+                "Team {} ({what}), {:.1} s:",
                 result.team,
                 result.elapsed_ms as f64 / 1000.0,
-                result.tmux_socket,
             ),
             WIDTH
         )
     );
+    // Whole, to be copied into `tmux -S`: a path cut short is no path.
+    println!("  tmux server: {}", result.tmux_socket);
     if let Some(link) = &result.incident {
         println!("{}", incident_line(link));
     }

@@ -78,12 +78,13 @@ pub fn run(app: &App, cmd: &TeamCommand, as_json: bool) -> Result<()> {
                     println!("{}", fit(&line, WIDTH));
                 }
                 if let Some(branch) = &a.branch {
-                    let line = format!(
-                        "  {:<16} branch {branch}, worktree {}",
+                    println!("{}", fit(&format!("  {:<16} branch {branch}", ""), WIDTH));
+                    // Whole, to be copied: a path cut short is no path.
+                    println!(
+                        "  {:<16} worktree {}",
                         "",
                         a.workdir.as_deref().unwrap_or("?")
                     );
-                    println!("{}", fit(&line, WIDTH));
                 }
             }
             Ok(())
