@@ -259,7 +259,13 @@ impl Run {
         let Some(step) = runbook.steps.get(self.step) else {
             return Next::Advance;
         };
-        let mut next_due = since + step.bake.millis();
+        let bake_end = since + step.bake.millis();
+        // Past the bake's end only a measurement is awaited.
+        let mut next_due = if now < bake_end {
+            bake_end
+        } else {
+            Millis::MAX
+        };
         for name in &step.checks {
             let Some(check) = runbook.check(name) else {
                 continue;
@@ -276,12 +282,15 @@ impl Run {
             }
             next_due = next_due.min(due);
         }
-        let bake_over = now >= since + step.bake.millis();
-        let all_measured = step
+        let bake_over = now >= bake_end;
+        // The bake ends once every check has vouched for the step with a
+        // success: no data within its limit is no evidence, so the bake goes
+        // on until one comes (or the limit pauses the run).
+        let all_vouched = step
             .checks
             .iter()
-            .all(|c| self.tallies.get(c).is_some_and(|t| t.measurements > 0));
-        if bake_over && all_measured {
+            .all(|c| self.tallies.get(c).is_some_and(|t| t.successes > 0));
+        if bake_over && all_vouched {
             Next::Advance
         } else {
             Next::Wait { until: next_due }

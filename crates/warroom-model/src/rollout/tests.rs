@@ -332,3 +332,35 @@ fn a_judgement_reads_as_it_is_stored() {
         );
     }
 }
+
+#[test]
+fn a_bake_ends_only_once_every_check_vouched_with_a_success() {
+    let mut book = seed_runbook();
+    book.steps[0].bake = Span::from_millis(20_000);
+    let mut errors = check("errors", 10_000);
+    errors.inconclusive_limit = 5;
+    book.checks[0] = errors.clone();
+    let mut run = Run::new("v2", "v1", "c", 0);
+    run.weight_set(Ok(()), 0);
+    // No data all through the bake, within the limit: no evidence yet.
+    for t in [0, 10_000, 20_000] {
+        assert_eq!(
+            run.next(&book, t),
+            Next::Measure {
+                check: "errors".into()
+            }
+        );
+        run.measured(&errors, Found::NoData, t);
+    }
+    assert_eq!(run.stage_name(), "baking");
+    assert_eq!(run.next(&book, 25_000), Next::Wait { until: 30_000 });
+    // The first success after the bake's time vouches for the step.
+    assert_eq!(
+        run.next(&book, 30_000),
+        Next::Measure {
+            check: "errors".into()
+        }
+    );
+    run.measured(&errors, Found::Success, 30_000);
+    assert_eq!(run.next(&book, 30_001), Next::Advance);
+}

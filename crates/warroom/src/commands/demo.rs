@@ -176,7 +176,7 @@ fn print_step(step: &DemoStep<'_>, bad_fix: bool) {
             print_rollout(r);
             if r.stage != "promoted" {
                 println!(
-                    "   the incident stays open: traffic is back on {}, and the team goes back to the fix",
+                    "   traffic is back on {}, and the team goes back to the fix",
                     r.stable_version
                 );
             }

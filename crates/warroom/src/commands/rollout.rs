@@ -230,16 +230,24 @@ pub fn print_rollout(view: &RolloutView) {
             }
         );
     }
+    // The newest measurements, the same one repeated said once with a count.
+    let mut said: Vec<(String, usize)> = Vec::new();
     for m in view.measurements.iter().rev().take(5).rev() {
-        println!(
-            "{}",
-            fit(
-                &format!(
-                    "  step {} {}: {} ({})",
-                    m.step, m.check, m.judged, m.message
-                ),
-                WIDTH
-            )
+        let line = format!(
+            "  step {} {}: {} ({})",
+            m.step, m.check, m.judged, m.message
         );
+        match said.last_mut() {
+            Some((last, n)) if *last == line => *n += 1,
+            _ => said.push((line, 1)),
+        }
+    }
+    for (line, n) in said {
+        let times = if n > 1 {
+            format!(" x{n}")
+        } else {
+            String::new()
+        };
+        println!("{}", fit(&format!("{line}{times}"), WIDTH));
     }
 }
