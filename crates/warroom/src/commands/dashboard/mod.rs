@@ -34,7 +34,14 @@ pub fn run(app: &App, session: Option<&str>, refresh: u64, as_json: bool) -> Res
     if !std::io::stdout().is_terminal() {
         let view = app.dashboard(session, !daemon)?;
         let (width, height) = frame_size();
-        print!("{}", frame_text(&view, &Ui::default(), width, height));
+        // No keys work here: the footer says how to get the live view.
+        let ui = Ui {
+            status: Some(
+                "one frame, printed without a terminal: run it in one for the live view".into(),
+            ),
+            ..Ui::default()
+        };
+        print!("{}", frame_text(&view, &ui, width, height));
         return Ok(());
     }
     let view = app.dashboard(session, !daemon)?;
