@@ -15,37 +15,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     /// Where warroom keeps its store, reports and locks [env: WARROOM_HOME].
     #[arg(long = "data-dir", global = true, value_name = "DIR")]
-    data_dir_flag: Option<PathBuf>,
+    pub(crate) data_dir_flag: Option<PathBuf>,
     /// The private tmux server: a socket name (tmux -L) or a path (tmux -S)
     /// [env: WARROOM_TMUX_SOCKET] [default: warroom].
     #[arg(long = "tmux-socket", global = true, value_name = "NAME|PATH")]
-    tmux_socket_flag: Option<String>,
+    pub(crate) tmux_socket_flag: Option<String>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     pub command: Command,
-}
-
-// The environment is read here rather than by clap: clap shows an option
-// its environment supplied in every usage line, as if it were required.
-impl Cli {
-    /// `--data-dir`, else `WARROOM_HOME`.
-    pub fn data_dir(&self) -> Option<PathBuf> {
-        self.data_dir_flag.clone().or_else(|| {
-            std::env::var_os("WARROOM_HOME")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        })
-    }
-
-    /// `--tmux-socket`, else `WARROOM_TMUX_SOCKET`, else `warroom`.
-    pub fn tmux_socket(&self) -> String {
-        self.tmux_socket_flag
-            .clone()
-            .or_else(|| std::env::var("WARROOM_TMUX_SOCKET").ok())
-            .unwrap_or_else(|| "warroom".to_owned())
-    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,28 @@ use warroom_app::{App, AppOptions, Clock, Config, Socket};
 
 use crate::cli::Cli;
 
+// WARROOM_HOME and WARROOM_TMUX_SOCKET are read here rather than by clap:
+// clap shows an option its environment supplied in every usage line, as if
+// it were required.
+impl Cli {
+    /// `--data-dir`, else `WARROOM_HOME`.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.data_dir_flag.clone().or_else(|| {
+            std::env::var_os("WARROOM_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+
+    /// `--tmux-socket`, else `WARROOM_TMUX_SOCKET`, else `warroom`.
+    pub fn tmux_socket(&self) -> String {
+        self.tmux_socket_flag
+            .clone()
+            .or_else(|| std::env::var("WARROOM_TMUX_SOCKET").ok())
+            .unwrap_or_else(|| "warroom".to_owned())
+    }
+}
+
 pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
     let dir = match cli.data_dir() {
         Some(dir) => dir,
