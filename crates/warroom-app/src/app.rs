@@ -134,9 +134,42 @@ pub struct App {
     operator: String,
     pub(crate) agent_id: Option<String>,
     pub(crate) warroom_exe: PathBuf,
+    /// The tmux sessions as last listed, for read-only views that a
+    /// long-lived front end (the daemon's HTTP API) serves many times a
+    /// second; never for a decision.
+    pub(crate) sessions_seen: SessionsSeen,
 }
 
+/// How long a listing of the tmux sessions serves read-only views.
+const SESSIONS_FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(250);
+
+#[derive(Default)]
+pub(crate) struct SessionsSeen(
+    std::sync::Mutex<Option<(std::time::Instant, std::collections::HashSet<String>)>>,
+);
+
 impl App {
+    /// Whether a session is running, as a read-only view may show it: from
+    /// a listing at most 250 ms old, so a view served many times a second
+    /// does not start tmux for each. Decisions ask tmux itself.
+    pub(crate) fn session_shown_running(&self, session: &str) -> Result<bool, AppError> {
+        let mut seen = self
+            .sessions_seen
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let fresh = seen
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < SESSIONS_FRESH_FOR);
+        if !fresh {
+            let listed = self.tmux.list_sessions()?.into_iter().collect();
+            *seen = Some((std::time::Instant::now(), listed));
+        }
+        Ok(seen
+            .as_ref()
+            .is_some_and(|(_, names)| names.contains(session)))
+    }
+
     pub fn open(options: AppOptions) -> Result<Self, AppError> {
         let config = Config::load(&options.config_layers)?;
         let store = Store::open(&options.data_dir)?;
@@ -158,6 +191,7 @@ impl App {
             operator: options.operator,
             agent_id: options.agent_id,
             warroom_exe: options.warroom_exe,
+            sessions_seen: SessionsSeen::default(),
         })
     }
 

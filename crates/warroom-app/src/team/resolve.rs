@@ -135,7 +135,7 @@ impl App {
             created_at: team.created_at,
             ended_at: team.ended_at,
             agents: self.store().agents(team.id)?.len(),
-            session: team.ended_at.is_none() && self.tmux.has_session(&team.name)?,
+            session: team.ended_at.is_none() && self.session_shown_running(&team.name)?,
         })
     }
 

@@ -102,6 +102,7 @@ fn the_api_serves_reads_and_writes_by_token_and_refuses_what_it_should() {
         .json()
         .expect("JSON");
     assert_eq!(teams[0]["name"], "auth-hotfix", "{teams}");
+    assert_eq!(teams[0]["session"], true, "{teams}");
     let team: Value = http
         .get(format!("{base}/api/v1/teams/auth-hotfix"))
         .bearer_auth(&reader)
