@@ -55,6 +55,8 @@ pub struct TodoThroughput {
     pub blocked: usize,
     /// Done per hour since the incident was declared.
     pub done_per_hour: f64,
+    /// Since the incident was declared: a rate over minutes is no rate.
+    pub over_ms: Millis,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,6 +177,7 @@ impl App {
                 .filter(|t| t.status == TodoStatus::Blocked)
                 .count(),
             done_per_hour: (done as f64 / hours * 10.0).round() / 10.0,
+            over_ms: (to - declared).max(0),
         };
         let readings = incident
             .as_ref()

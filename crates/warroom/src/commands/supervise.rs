@@ -300,9 +300,15 @@ fn print_performance(view: &PerformanceView) {
             format!("{}/{}", a.todos_done, a.todos_done + a.todos_open),
         );
     }
+    // An hourly rate drawn from a few minutes says more than it knows.
+    let pace = if view.todos.over_ms >= 15 * 60_000 {
+        format!("{} done per hour", view.todos.done_per_hour)
+    } else {
+        format!("in the first {}", human(view.todos.over_ms))
+    };
     println!(
-        "Todos: {} done, {} open ({} blocked), {} done per hour.",
-        view.todos.done, view.todos.open, view.todos.blocked, view.todos.done_per_hour
+        "Todos: {} done, {} open ({} blocked), {pace}.",
+        view.todos.done, view.todos.open, view.todos.blocked
     );
     for c in view.clocks.iter().filter(|c| c.elapsed_ms.is_some()) {
         println!(

@@ -339,6 +339,13 @@ fn a_waiting_agent_gives_one_notice_even_across_a_daemon_kill() {
         "{}",
         text.stdout
     );
+    // Minutes into the incident, no hourly rate is made up.
+    assert!(
+        text.stdout.contains("open (0 blocked), in the first "),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("done per hour"), "{}", text.stdout);
 }
 
 #[test]
