@@ -37,6 +37,20 @@ pub struct TodoChange<'a> {
     pub note: Option<&'a str>,
 }
 
+/// A finished todo is not claimed, finished or blocked again: reopening it
+/// is a decision of its own (`todo update --status open`).
+fn refuse_if_done(todo: &Todo, what: &str) -> Result<(), AppError> {
+    if todo.status != TodoStatus::Done {
+        return Ok(());
+    }
+    Err(
+        AppError::bad_input(format!("{} is already done", todo_ref(todo.id))).hint(format!(
+            "to {what} it again, reopen it first: warroom todo update {} --status open",
+            todo_ref(todo.id)
+        )),
+    )
+}
+
 fn clean(text: &str) -> String {
     redact(text.trim()).text
 }
@@ -69,6 +83,7 @@ impl App {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let (found, team_id) = self.find_incident(incident)?;
+        self.agent_may_work_on(team_id, &found.reference())?;
         let owner = add
             .owner
             .map(|o| self.resolve_owner(team_id, o))
@@ -148,6 +163,7 @@ impl App {
             _ => Owner::Person { name: me.label() },
         };
         self.change_todo(todo, |todo, incident, now, actor| {
+            refuse_if_done(todo, "claim")?;
             let mut events = vec![IncidentEvent::TodoClaimed {
                 todo: todo.id,
                 owner: owner.to_string(),
@@ -172,6 +188,7 @@ impl App {
     ) -> Result<TodoView, AppError> {
         let note = note.map(clean).filter(|n| !n.is_empty());
         self.change_todo_with(todo, |todo, siblings, incident, now, actor| {
+            refuse_if_done(todo, "finish")?;
             let open_deps: Vec<String> = todo
                 .depends_on
                 .iter()
@@ -203,6 +220,7 @@ impl App {
             return Err(AppError::bad_input("say what the todo is blocked on"));
         }
         self.change_todo(todo, |todo, _, _, _| {
+            refuse_if_done(todo, "block")?;
             let events = vec![status_event(
                 todo,
                 TodoStatus::Blocked,
@@ -276,9 +294,7 @@ impl App {
             if let Some(s) = status.filter(|s| *s != todo.status) {
                 events.push(status_event(todo, s, None));
                 todo.status = s;
-                if s == TodoStatus::Done {
-                    todo.done_at = Some(now);
-                }
+                todo.done_at = (s == TodoStatus::Done).then_some(now);
             }
             Ok(events)
         })
@@ -326,6 +342,8 @@ impl App {
             found.ok_or_else(|| AppError::bad_input(format!("no todo {}", todo_ref(id))))?;
         self.evaluate(found.incident)?;
         let actor = self.actor()?.label();
+        let (_, owning_team) = self.load_incident(found.incident)?;
+        self.agent_may_work_on(owning_team, &todo_ref(id))?;
         let (todo, team_id) = self.write(&actor, |tx| {
             let mut todo = tx
                 .todo(id)?
@@ -347,6 +365,26 @@ impl App {
         })?;
         self.flush_notifications(found.incident)?;
         self.todo_view(&todo, team_id)
+    }
+
+    /// An agent works on its own team's incident only: a person may touch
+    /// any, an agent no other team's todos.
+    fn agent_may_work_on(&self, team_id: Option<TeamId>, what: &str) -> Result<(), AppError> {
+        let Some(agent) = self.acting_agent()? else {
+            return Ok(());
+        };
+        if team_id == Some(agent.team_id) {
+            return Ok(());
+        }
+        let theirs = self
+            .team_of(Some(agent.team_id))?
+            .map(|t| t.name)
+            .unwrap_or_else(|| "its team".into());
+        Err(AppError::bad_input(format!(
+            "agent {} works for team {theirs}; {what} is another incident's",
+            agent.id
+        ))
+        .hint(format!("its own: warroom todo list {theirs}")))
     }
 
     /// `me`, an agent target of the incident's team, a role, or a person.

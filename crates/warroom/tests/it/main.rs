@@ -35,3 +35,4 @@ mod seed;
 mod status_page;
 mod supervisor;
 mod surface;
+mod todos;
