@@ -60,6 +60,43 @@ impl App {
         })
     }
 
+    /// An agent works on its own team's incident only: a person may touch
+    /// any, an agent no other team's todos.
+    pub(crate) fn agent_may_work_on(
+        &self,
+        team_id: Option<TeamId>,
+        what: &str,
+    ) -> Result<(), AppError> {
+        let Some(agent) = self.acting_agent()? else {
+            return Ok(());
+        };
+        if team_id == Some(agent.team_id) {
+            return Ok(());
+        }
+        let theirs = self
+            .team_of(Some(agent.team_id))?
+            .map(|t| t.name)
+            .unwrap_or_else(|| "its team".into());
+        Err(AppError::bad_input(format!(
+            "agent {} works for team {theirs}; {what} is another incident's",
+            agent.id
+        ))
+        .hint(format!("its own: warroom todo list {theirs}")))
+    }
+
+    /// The incident commander's calls (forcing past gates, severity,
+    /// closing) are a person's: an agent asks (`ask_commander`).
+    fn commander_only(&self, what: &str) -> Result<(), AppError> {
+        match self.acting_agent()? {
+            None => Ok(()),
+            Some(agent) => Err(AppError::bad_input(format!(
+                "agent {} may not {what}: that is the incident commander's call",
+                agent.id
+            ))
+            .hint("ask them (the ask_commander MCP tool, or a message to the project manager)")),
+        }
+    }
+
     /// Loads, changes and stores an incident in one transaction; `change`
     /// returns the events. Overdue todos and due updates are evaluated
     /// first, and notifications sent after.
@@ -73,7 +110,8 @@ impl App {
             &str,
         ) -> Result<(Vec<IncidentEvent>, T), AppError>,
     ) -> Result<(Incident, T), AppError> {
-        let (found, _) = self.find_incident(input)?;
+        let (found, team_id) = self.find_incident(input)?;
+        self.agent_may_work_on(team_id, &found.reference())?;
         self.evaluate(found.id)?;
         let actor = self.actor()?.label();
         let result = self.write(&actor, |tx| {
@@ -134,6 +172,9 @@ impl App {
     ) -> Result<IncidentView, AppError> {
         let phase: Phase = phase.parse()?;
         let force = force_reason(force);
+        if force.is_some() {
+            self.commander_only("force the phase past its gates")?;
+        }
         let force = force.as_deref();
         let (incident, ()) = self.change_incident(input, |incident, todos, now, actor| {
             let gates: Vec<(TodoId, Phase)> = todos
@@ -165,6 +206,7 @@ impl App {
         reason: &str,
     ) -> Result<IncidentView, AppError> {
         let to: Severity = severity.parse()?;
+        self.commander_only("change the severity")?;
         let reason = redact(reason.trim()).text;
         if reason.is_empty() {
             return Err(AppError::bad_input("say why the severity changes"));
@@ -199,6 +241,7 @@ impl App {
         input: &str,
         force: Option<&str>,
     ) -> Result<IncidentView, AppError> {
+        self.commander_only("close the incident")?;
         let force = force_reason(force);
         let force = force.as_deref();
         let (incident, ()) = self.change_incident(input, |incident, _, now, actor| {

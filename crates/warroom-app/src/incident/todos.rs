@@ -367,26 +367,6 @@ impl App {
         self.todo_view(&todo, team_id)
     }
 
-    /// An agent works on its own team's incident only: a person may touch
-    /// any, an agent no other team's todos.
-    fn agent_may_work_on(&self, team_id: Option<TeamId>, what: &str) -> Result<(), AppError> {
-        let Some(agent) = self.acting_agent()? else {
-            return Ok(());
-        };
-        if team_id == Some(agent.team_id) {
-            return Ok(());
-        }
-        let theirs = self
-            .team_of(Some(agent.team_id))?
-            .map(|t| t.name)
-            .unwrap_or_else(|| "its team".into());
-        Err(AppError::bad_input(format!(
-            "agent {} works for team {theirs}; {what} is another incident's",
-            agent.id
-        ))
-        .hint(format!("its own: warroom todo list {theirs}")))
-    }
-
     /// `me`, an agent target of the incident's team, a role, or a person.
     fn resolve_owner(&self, team_id: Option<TeamId>, input: &str) -> Result<Owner, AppError> {
         let input = input.trim();

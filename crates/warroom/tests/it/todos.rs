@@ -1,6 +1,7 @@
-//! Who may change a todo, and a finished one stays finished: an agent works
-//! on its own team's incident only; claiming, finishing or blocking a done
-//! todo is refused until someone reopens it.
+//! Who may change a todo or an incident, and a finished todo stays
+//! finished: an agent works on its own team's incident only, the incident
+//! commander's calls are a person's, and claiming, finishing or blocking a
+//! done todo is refused until someone reopens it.
 
 use serde_json::Value;
 
@@ -48,6 +49,29 @@ fn an_agent_cannot_touch_another_incidents_todos() {
         let (code, said) = as_agent(&args);
         assert_eq!(code, Some(2), "{args:?}: {said}");
         assert!(said.contains("works for team payments"), "{args:?}: {said}");
+    }
+    let (code, said) = as_agent(&["incident", "milestone", "auth", "root-cause", "not mine"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("works for team payments"), "{said}");
+    // On its own incident, the commander's calls are still a person's.
+    for args in [
+        vec![
+            "incident",
+            "phase",
+            "payments",
+            "fixing",
+            "--force",
+            "in a hurry",
+        ],
+        vec!["incident", "severity", "payments", "SEV4", "looks small"],
+        vec!["incident", "close", "payments"],
+    ] {
+        let (code, said) = as_agent(&args);
+        assert_eq!(code, Some(2), "{args:?}: {said}");
+        assert!(
+            said.contains("incident commander's call"),
+            "{args:?}: {said}"
+        );
     }
     let unchanged = env.json(&["todo", "list", "auth", "--all"]);
     assert_eq!(unchanged, auth_todos, "nothing was changed");
