@@ -83,6 +83,13 @@ impl App {
         {
             self.config.catalogue.compose(t, 1)?;
         }
+        // What the team would be started with is checked before anything is
+        // written: a misspelt agent CLI leaves no half-declared incident.
+        if options.deploy
+            && let Some(cli) = options.deploy_options.agent_cli
+        {
+            self.config.profile(cli)?;
+        }
         // Read and redact every log before anything is written: a bad path
         // leaves no half-declared incident behind.
         let logs = options

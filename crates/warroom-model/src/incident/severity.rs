@@ -123,6 +123,7 @@ impl Impact {
     /// Parses `users=10000,revenue_per_min=500,availability=down,data_loss,security`.
     pub fn parse(text: &str) -> Result<Self, ImpactError> {
         let mut impact = Self::default();
+        let mut seen = std::collections::BTreeSet::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = match part.split_once('=') {
                 Some((k, v)) => (k.trim().to_ascii_lowercase(), Some(v.trim())),
@@ -132,6 +133,14 @@ impl Impact {
                 key: key.clone(),
                 problem: problem.to_owned(),
             };
+            // Said twice, which one is meant? Neither is guessed.
+            let canonical = match key.replace('-', "_").as_str() {
+                "revenue" => "revenue_per_min".to_owned(),
+                other => other.to_owned(),
+            };
+            if !seen.insert(canonical) {
+                return Err(bad("is given twice; say it once"));
+            }
             let flag = |v: Option<&str>| match v.map(str::to_ascii_lowercase).as_deref() {
                 None | Some("true" | "yes" | "1") => Ok(true),
                 Some("false" | "no" | "0") => Ok(false),
@@ -354,6 +363,13 @@ mod tests {
             Impact::parse("revenue_per_min=-3"),
             Err(ImpactError::Value { .. })
         ));
+        // Said twice, however spelt: refused, not the last one taken.
+        for twice in ["users=10000,users=5", "revenue=5,revenue-per-min=9"] {
+            assert!(
+                matches!(Impact::parse(twice), Err(ImpactError::Value { .. })),
+                "{twice}"
+            );
+        }
     }
 
     #[test]

@@ -368,6 +368,16 @@ fn bad_incident_input_is_refused_with_exit_2_and_nothing_stored() {
         vec!["incident", "declare", "x", "--severity", "SEV9"],
         vec!["incident", "declare", "x", "--domain", "paymnts"],
         vec!["incident", "declare", "x", "--log", "missing.log"],
+        vec![
+            "incident",
+            "declare",
+            "x",
+            "--impact",
+            "users=10000,users=5",
+        ],
+        vec![
+            "incident", "declare", "x", "--deploy", "--agent", "nonesuch",
+        ],
         vec!["todo", "claim", "T-1"],
         vec!["incident", "status", "INC-9"],
     ] {
