@@ -323,14 +323,14 @@ impl App {
     }
 }
 
-/// An update's words as stakeholders received them: the summary, where
-/// things stand, what is being done.
+/// An update's words for the public: its summary and where things stand.
+/// What is being done and what is needed name todos and agents: those stay
+/// with the stakeholders' channels, off the public page.
 fn public_text(update: &warroom_model::incident::comms::StakeholderUpdate) -> String {
     let mut parts = vec![update.summary.clone()];
     if !update.conditions.is_empty() {
         parts.push(update.conditions.clone());
     }
-    parts.extend(update.actions.iter().cloned());
     parts.join(" ")
 }
 

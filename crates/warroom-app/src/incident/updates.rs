@@ -1,9 +1,9 @@
 //! Stakeholder updates: `incident update`. Composed in the CAN form, stored,
 //! queued for the severity's audiences in the same transaction, then sent.
 
-use warroom_model::IncidentEvent;
 use warroom_model::incident::comms::{UpdateDraft, UpdateStatus, compose};
 use warroom_model::redact::redact;
+use warroom_model::{IncidentEvent, Phase};
 
 use crate::incident::views::{ChannelDelivery, UpdateResult};
 use crate::{App, AppError};
@@ -41,6 +41,18 @@ impl App {
                 if incident.is_closed() {
                     return Err(AppError::bad_input(format!(
                         "{} is closed",
+                        incident.reference()
+                    )));
+                }
+                // Stakeholders hear "resolved" when it is.
+                if status == Some(UpdateStatus::Resolved) && incident.phase < Phase::Resolved {
+                    return Err(AppError::bad_input(format!(
+                        "{} is {}, not resolved: stakeholders would be told what is not so",
+                        incident.reference(),
+                        incident.phase
+                    ))
+                    .hint(format!(
+                        "resolve it first: warroom incident phase {} resolved",
                         incident.reference()
                     )));
                 }

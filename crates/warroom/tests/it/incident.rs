@@ -419,4 +419,19 @@ fn bad_incident_input_is_refused_with_exit_2_and_nothing_stored() {
     ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("resolved"), "{}", out.stderr);
+    // Stakeholders are not told "resolved" while it is not.
+    let out = env.run(&[
+        "incident",
+        "update",
+        "INC-1",
+        "--status",
+        "resolved",
+        "All good now",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("incident phase INC-1 resolved"),
+        "{}",
+        out.stderr
+    );
 }

@@ -67,6 +67,19 @@ fn artifacts() -> PathBuf {
 fn the_status_page_shows_the_incident_and_its_updates_and_nothing_internal() {
     let env = TestEnv::start().with_daemon();
     env.deploy("auth-hotfix", "2", "default");
+    // An agent at work on a todo: the stakeholders' update lists it as an
+    // action, the public page must not.
+    let developer = env.json(&["agent", "list", "auth-hotfix"])[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let claimed = env
+        .warroom()
+        .env("WARROOM_AGENT_ID", &developer)
+        .args(["todo", "claim", "T-4"])
+        .output()
+        .expect("claim");
+    assert!(claimed.status.success(), "{claimed:?}");
     env.ok(&[
         "incident",
         "update",
@@ -111,6 +124,7 @@ fn the_status_page_shows_the_incident_and_its_updates_and_nothing_internal() {
         "INTERNAL-MESSAGE",
         "INTERNAL-TODO",
         "senior-backend-developer",
+        "Identify the root cause",
         "BRIEFING",
         "connection pool exhausted",
     ] {
