@@ -65,6 +65,9 @@ pub struct MilestoneInput {
     pub milestone: String,
     /// In a sentence: what was found or done.
     pub summary: Option<String>,
+    /// Set a milestone already set again (a corrected root cause).
+    #[serde(default)]
+    pub correct: bool,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -258,7 +261,7 @@ impl WarroomMcp {
                 &input.milestone,
                 input.summary.as_deref(),
                 None,
-                false,
+                input.correct,
             )
         })
         .await

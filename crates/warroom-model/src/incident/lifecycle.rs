@@ -7,11 +7,20 @@ use std::collections::BTreeMap;
 use crate::Millis;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{given:?} is not a {what}; use one of: {known}")]
+#[error("{given:?} is not {} {what}; use one of: {known}", article(what))]
 pub struct UnknownName {
     pub what: &'static str,
     pub given: String,
     pub known: String,
+}
+
+/// "a phase", "an update status".
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 macro_rules! named_enum {

@@ -24,7 +24,9 @@ pub use severity::{Assessment, Impact, Severity};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IncidentError {
-    #[error("{milestone} is already set ({at}); pass --correct to change it")]
+    #[error(
+        "{milestone} is already set ({at}); to change it, say it is a correction (--correct, or correct = true)"
+    )]
     AlreadySet { milestone: Milestone, at: String },
     #[error("{later} ({later_at}) cannot come before {earlier} ({earlier_at})")]
     Order {
