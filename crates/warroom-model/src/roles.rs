@@ -113,6 +113,35 @@ impl Catalogue {
             })
     }
 
+    /// The role a word nearly names (`devop`, `securty`): a typo, not a
+    /// person's name.
+    pub fn near_role(&self, given: &str) -> Option<&str> {
+        let wanted = given.trim().to_ascii_lowercase();
+        let len = wanted.chars().count();
+        // Short words are too near each other to judge (Dana, data).
+        if len < 5 {
+            return None;
+        }
+        let within = if len < 8 { 1 } else { 2 };
+        self.roles
+            .iter()
+            .flat_map(|(key, spec)| {
+                std::iter::once(key.as_str())
+                    .chain(spec.aliases.iter().map(String::as_str))
+                    .map(move |name| (key.as_str(), name))
+            })
+            .filter(|(_, name)| name.chars().count() >= 5)
+            .map(|(key, name)| {
+                (
+                    key,
+                    strsim::levenshtein(&wanted, &name.to_ascii_lowercase()),
+                )
+            })
+            .filter(|(_, distance)| *distance <= within)
+            .min_by_key(|(_, distance)| *distance)
+            .map(|(key, _)| key)
+    }
+
     pub fn role(&self, given: &str) -> Result<(&str, &RoleSpec), CatalogueError> {
         let key = self.role_key(given)?;
         let spec = self

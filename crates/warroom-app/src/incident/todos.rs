@@ -381,6 +381,15 @@ impl App {
                 },
             });
         }
+        // `person:Devon` is a person whatever the name looks like.
+        if let Some(name) = input.strip_prefix("person:").map(str::trim) {
+            if name.is_empty() {
+                return Err(AppError::bad_input("person: names nobody"));
+            }
+            return Ok(Owner::Person {
+                name: name.to_owned(),
+            });
+        }
         let team = self.team_of(team_id)?;
         let agents: Vec<AgentRecord> = match &team {
             Some(t) => self.store().agents(t.id)?,
@@ -411,6 +420,12 @@ impl App {
                 },
                 _ => Owner::Role { role },
             });
+        }
+        if let Some(role) = self.config.catalogue.near_role(input) {
+            return Err(AppError::bad_input(format!(
+                "{input:?} is not a role or an agent; did you mean {role}?"
+            ))
+            .hint(format!("a person called {input}: --owner person:{input}")));
         }
         Ok(Owner::Person {
             name: input.to_owned(),

@@ -111,3 +111,27 @@ fn a_finished_todo_is_not_reopened_by_a_claim() {
     assert_eq!(claimed["status"], "in-progress", "{claimed}");
     assert!(claimed["done_at"].is_null(), "{claimed}");
 }
+
+#[test]
+fn an_owner_that_nearly_names_a_role_is_a_typo_not_a_person() {
+    let env = TestEnv::start();
+    env.deploy("auth", "3", "default");
+    let out = env.run(&["todo", "add", "auth", "check the pool", "--owner", "devop"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("did you mean devops-engineer"),
+        "{}",
+        out.stderr
+    );
+    let person = env.json(&[
+        "todo",
+        "add",
+        "auth",
+        "check the pool",
+        "--owner",
+        "person:devop",
+    ]);
+    assert_eq!(person["owner"], "devop", "{person}");
+    let named = env.json(&["todo", "add", "auth", "call the vendor", "--owner", "Dana"]);
+    assert_eq!(named["owner"], "Dana", "{named}");
+}
