@@ -3,6 +3,7 @@
 //! checks the caller's token, calls one `warroom-app` method on a blocking
 //! thread and renders its view as JSON (or, for `/status`, as HTML).
 
+mod extract;
 mod page;
 mod routes;
 mod stream;

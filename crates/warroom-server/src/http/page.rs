@@ -6,18 +6,19 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use warroom_app::{PublicIncident, Scope, StatusPageView};
 
 use super::Shared;
-use super::routes::{TokenQuery, call, run};
+use super::extract::ApiQuery;
+use super::routes::{call, run};
 
 pub(crate) async fn status_json(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    ApiQuery(query): ApiQuery,
 ) -> Response {
     call(&shared, &headers, &query, Scope::Read, |app| {
         app.status_page()
@@ -28,7 +29,7 @@ pub(crate) async fn status_json(
 pub(crate) async fn status(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    ApiQuery(query): ApiQuery,
 ) -> Response {
     let view = match run(&shared, &headers, &query, Scope::Read, |app| {
         app.status_page()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use warroom_app::{App, AppError, AuthError, ErrorKind, Scope, TodoAdd, UpdateInput};
 use warroom_model::MessageId;
 
+use super::extract::{ApiJson, ApiQuery};
 use super::{Shared, page, stream};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -67,7 +68,7 @@ struct ErrorDetail {
     hints: Vec<warroom_app::Hint>,
 }
 
-fn refusal(status: StatusCode, kind: &'static str, message: String) -> Response {
+pub(crate) fn refusal(status: StatusCode, kind: &'static str, message: String) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
             kind,
@@ -167,17 +168,17 @@ where
 }
 
 type S = State<Arc<Shared>>;
-type Q = Query<TokenQuery>;
+type Q = ApiQuery;
 
-async fn teams(State(s): S, h: HeaderMap, Query(q): Q) -> Response {
+async fn teams(State(s): S, h: HeaderMap, ApiQuery(q): Q) -> Response {
     call(&s, &h, &q, Scope::Read, |app| app.list_teams()).await
 }
 
-async fn team(State(s): S, h: HeaderMap, Query(q): Q, Path(name): Path<String>) -> Response {
+async fn team(State(s): S, h: HeaderMap, ApiQuery(q): Q, Path(name): Path<String>) -> Response {
     call(&s, &h, &q, Scope::Read, move |app| app.team_status(&name)).await
 }
 
-async fn messages(State(s): S, h: HeaderMap, Query(q): Q, Path(name): Path<String>) -> Response {
+async fn messages(State(s): S, h: HeaderMap, ApiQuery(q): Q, Path(name): Path<String>) -> Response {
     let after = MessageId(q.after.unwrap_or(0));
     call(&s, &h, &q, Scope::Read, move |app| {
         app.messages(&name, after)
@@ -185,30 +186,35 @@ async fn messages(State(s): S, h: HeaderMap, Query(q): Q, Path(name): Path<Strin
     .await
 }
 
-async fn rollout(State(s): S, h: HeaderMap, Query(q): Q, Path(name): Path<String>) -> Response {
+async fn rollout(State(s): S, h: HeaderMap, ApiQuery(q): Q, Path(name): Path<String>) -> Response {
     call(&s, &h, &q, Scope::Read, move |app| {
         app.rollout_status(&name)
     })
     .await
 }
 
-async fn dashboard(State(s): S, h: HeaderMap, Query(q): Q, Path(name): Path<String>) -> Response {
+async fn dashboard(
+    State(s): S,
+    h: HeaderMap,
+    ApiQuery(q): Q,
+    Path(name): Path<String>,
+) -> Response {
     call(&s, &h, &q, Scope::Read, move |app| {
         app.dashboard(Some(&name), false)
     })
     .await
 }
 
-async fn incidents(State(s): S, h: HeaderMap, Query(q): Q) -> Response {
+async fn incidents(State(s): S, h: HeaderMap, ApiQuery(q): Q) -> Response {
     let all = q.all.unwrap_or(false);
     call(&s, &h, &q, Scope::Read, move |app| app.list_incidents(all)).await
 }
 
-async fn incident(State(s): S, h: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Response {
+async fn incident(State(s): S, h: HeaderMap, ApiQuery(q): Q, Path(id): Path<String>) -> Response {
     call(&s, &h, &q, Scope::Read, move |app| app.incident_status(&id)).await
 }
 
-async fn todos(State(s): S, h: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Response {
+async fn todos(State(s): S, h: HeaderMap, ApiQuery(q): Q, Path(id): Path<String>) -> Response {
     let all = q.all.unwrap_or(false);
     call(&s, &h, &q, Scope::Read, move |app| app.list_todos(&id, all)).await
 }
@@ -224,9 +230,9 @@ struct SendBody {
 async fn send(
     State(s): S,
     h: HeaderMap,
-    Query(q): Q,
+    ApiQuery(q): Q,
     Path(name): Path<String>,
-    Json(body): Json<SendBody>,
+    ApiJson(body): ApiJson<SendBody>,
 ) -> Response {
     call(&s, &h, &q, Scope::Write, move |app| {
         app.send_in_team(&name, &body.to, &body.text)
@@ -244,9 +250,9 @@ struct TodoBody {
 async fn add_todo(
     State(s): S,
     h: HeaderMap,
-    Query(q): Q,
+    ApiQuery(q): Q,
     Path(id): Path<String>,
-    Json(body): Json<TodoBody>,
+    ApiJson(body): ApiJson<TodoBody>,
 ) -> Response {
     call(&s, &h, &q, Scope::Write, move |app| {
         app.add_todo(
@@ -273,9 +279,9 @@ struct DoneBody {
 async fn todo_done(
     State(s): S,
     h: HeaderMap,
-    Query(q): Q,
+    ApiQuery(q): Q,
     Path(id): Path<String>,
-    Json(body): Json<DoneBody>,
+    ApiJson(body): ApiJson<DoneBody>,
 ) -> Response {
     call(&s, &h, &q, Scope::Write, move |app| {
         app.finish_todo(&id, body.note.as_deref(), false)
@@ -292,9 +298,9 @@ struct UpdateBody {
 async fn post_update(
     State(s): S,
     h: HeaderMap,
-    Query(q): Q,
+    ApiQuery(q): Q,
     Path(id): Path<String>,
-    Json(body): Json<UpdateBody>,
+    ApiJson(body): ApiJson<UpdateBody>,
 ) -> Response {
     call(&s, &h, &q, Scope::Write, move |app| {
         app.post_update(

@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use warroom_app::{App, EventView, Scope};
 
 use super::Shared;
+use super::extract::ApiQuery;
 use super::routes::{TokenQuery, run};
 
 const POLL: Duration = Duration::from_millis(100);
@@ -68,7 +69,7 @@ async fn head(app: &Arc<App>) -> i64 {
 pub(crate) async fn events(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    ApiQuery(query): ApiQuery,
 ) -> Response {
     if let Err(refused) = authorised(&shared, &headers, &query).await {
         return refused;
@@ -91,7 +92,7 @@ pub(crate) async fn events(
 pub(crate) async fn public_events(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    ApiQuery(query): ApiQuery,
 ) -> Response {
     if let Err(refused) = authorised(&shared, &headers, &query).await {
         return refused;

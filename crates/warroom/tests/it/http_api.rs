@@ -311,3 +311,61 @@ fn a_non_loopback_address_is_refused_without_a_token_and_anonymous_reads_stay_re
         .expect("post");
     assert_eq!(write.status(), 401);
 }
+
+#[test]
+fn malformed_requests_are_refused_in_the_apis_own_error_shape() {
+    let env = TestEnv::start().with_daemon();
+    env.deploy("auth-hotfix", "2", "default");
+    let base = address(&env);
+    let http = client();
+    let writer = token(&env, "write", "pager-bot");
+    let refused = |response: reqwest::blocking::Response, status: u16| {
+        assert_eq!(response.status(), status);
+        let body: Value = response.json().expect("a JSON error, not plain text");
+        assert_eq!(body["error"]["kind"], "bad-input", "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    };
+    // Not JSON at all.
+    refused(
+        http.post(format!("{base}/api/v1/teams/auth-hotfix/messages"))
+            .bearer_auth(&writer)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .expect("post"),
+        400,
+    );
+    // JSON, but not what the path takes.
+    refused(
+        http.post(format!("{base}/api/v1/teams/auth-hotfix/messages"))
+            .bearer_auth(&writer)
+            .json(&serde_json::json!({"text": "no recipient"}))
+            .send()
+            .expect("post"),
+        422,
+    );
+    // No content type.
+    refused(
+        http.post(format!("{base}/api/v1/teams/auth-hotfix/messages"))
+            .bearer_auth(&writer)
+            .body("{\"to\": \"pm\", \"text\": \"hi\"}")
+            .send()
+            .expect("post"),
+        415,
+    );
+    // A query that does not parse.
+    refused(
+        http.get(format!(
+            "{base}/api/v1/teams/auth-hotfix/messages?after=abc"
+        ))
+        .bearer_auth(&writer)
+        .send()
+        .expect("get"),
+        400,
+    );
+}
