@@ -76,7 +76,7 @@ impl App {
     pub fn rollout_status(&self, team: &str) -> Result<RolloutView, AppError> {
         let team = self.any_team(team)?;
         let record = self.store().rollouts(team.id)?.pop().ok_or_else(|| {
-            AppError::bad_input(format!("team {} has no rollout", team.name))
+            AppError::bad_input(format!("no rollout for team {} yet", team.name))
                 .hint(format!("start one: warroom deploy {} --canary", team.name))
         })?;
         self.rollout_view(&team, &record)

@@ -190,7 +190,7 @@ impl App {
             .rollouts(team.id)?
             .pop()
             .map(|r| r.id)
-            .ok_or_else(|| AppError::bad_input(format!("team {} has no rollout", team.name)))?;
+            .ok_or_else(|| AppError::bad_input(format!("no rollout for team {} yet", team.name)))?;
         let record = self.write(&actor, |tx| {
             let mut record: RolloutRecord = tx
                 .rollout(id)?

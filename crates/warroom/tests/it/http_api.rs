@@ -368,4 +368,13 @@ fn malformed_requests_are_refused_in_the_apis_own_error_shape() {
         .expect("get"),
         400,
     );
+    // Nothing there yet is not found, not a bad request.
+    let none = http
+        .get(format!("{base}/api/v1/teams/auth-hotfix/rollout"))
+        .bearer_auth(&writer)
+        .send()
+        .expect("get");
+    assert_eq!(none.status(), 404);
+    let body: Value = none.json().expect("JSON");
+    assert_eq!(body["error"]["kind"], "not-found", "{body}");
 }
