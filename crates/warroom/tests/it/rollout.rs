@@ -25,17 +25,22 @@ fn status(env: &TestEnv) -> Value {
     env.json(&["deploy", "status", "auth-hotfix"])
 }
 
+/// Waits for the rollout to reach one of `stages`; on a timeout, says
+/// where it stood (stage, reason, measurements) rather than only that it
+/// did not get there.
 fn wait_for_stage(env: &TestEnv, stages: &[&str], secs: u64) -> Value {
-    let mut last = Value::Null;
-    wait_until(
-        &format!("the rollout to reach {stages:?}"),
-        Duration::from_secs(secs),
-        || {
-            last = status(env);
-            stages.iter().any(|s| last["stage"] == *s)
-        },
-    );
-    last
+    let start = std::time::Instant::now();
+    loop {
+        let last = status(env);
+        if stages.iter().any(|s| last["stage"] == *s) {
+            return last;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "the rollout did not reach {stages:?} in {secs} s; it stands at:\n{last:#}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn report(env: &TestEnv) -> String {
@@ -157,8 +162,9 @@ fn a_canary_answering_500_is_rolled_back_with_only_the_daemon_watching() {
     );
     project_with(&env, &stack.runbook(&steps));
     env.json(&["deploy", "auth-hotfix", "--canary"]);
-    // Nobody runs a command now: the daemon measures, judges and rolls back.
-    let done = wait_for_stage(&env, &["promoted", "rolled-back", "rollback-failed"], 60);
+    // Nobody runs a command now: the daemon measures, judges and rolls back
+    // (a loaded machine may take a while to give Prometheus its first data).
+    let done = wait_for_stage(&env, &["promoted", "rolled-back", "rollback-failed"], 120);
     assert_eq!(done["stage"], "rolled-back", "{done}");
     assert_eq!(done["weight"], 0);
     assert_eq!(done["healthy_after_rollback"], true, "{done}");
