@@ -202,12 +202,7 @@ impl App {
             .join("hooks")
             .join(format!("{}-settings.json", profile.name));
         let text = hooks::claude_settings(&self.warroom_exe.to_string_lossy());
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            let dir = path.parent().unwrap_or(&self.data_dir);
-            std::fs::create_dir_all(dir)
-                .and_then(|()| std::fs::write(&path, &text))
-                .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
-        }
+        write_if_changed(&path, &text)?;
         Ok(path)
     }
 
@@ -230,14 +225,21 @@ impl App {
             }
         })
         .to_string();
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            let dir = path.parent().unwrap_or(&self.data_dir);
-            std::fs::create_dir_all(dir)
-                .and_then(|()| std::fs::write(&path, &text))
-                .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))?;
-        }
+        write_if_changed(&path, &text)?;
         Ok(path)
     }
+}
+
+/// Writes a file warroom owns when its text differs (agents read it at
+/// start: an unchanged file is left as it is).
+fn write_if_changed(path: &std::path::Path, text: &str) -> Result<(), AppError> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    path.parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, text))
+        .map_err(|e| AppError::failed(format!("{}: {e}", path.display())))
 }
 
 /// How much of a screen's bottom the last meaningful line is looked for in.

@@ -65,18 +65,28 @@ async fn head(app: &Arc<App>) -> i64 {
         .unwrap_or(0)
 }
 
+/// A stream's token checked, and where it starts.
+async fn opening(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> Result<i64, Response> {
+    authorised(shared, headers, query).await?;
+    Ok(match start(headers, query) {
+        Some(after) => after,
+        None => head(&shared.app).await,
+    })
+}
+
 /// `GET /api/v1/events`: every event, with its data.
 pub(crate) async fn events(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery,
 ) -> Response {
-    if let Err(refused) = authorised(&shared, &headers, &query).await {
-        return refused;
-    }
-    let after = match start(&headers, &query) {
-        Some(after) => after,
-        None => head(&shared.app).await,
+    let after = match opening(&shared, &headers, &query).await {
+        Ok(after) => after,
+        Err(refused) => return refused,
     };
     let events = follow(Arc::clone(&shared.app), after).map(|e| {
         let event = Event::default().id(e.id.to_string()).event(e.kind.clone());
@@ -94,12 +104,9 @@ pub(crate) async fn public_events(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery,
 ) -> Response {
-    if let Err(refused) = authorised(&shared, &headers, &query).await {
-        return refused;
-    }
-    let after = match start(&headers, &query) {
-        Some(after) => after,
-        None => head(&shared.app).await,
+    let after = match opening(&shared, &headers, &query).await {
+        Ok(after) => after,
+        Err(refused) => return refused,
     };
     let events = follow(Arc::clone(&shared.app), after)
         .filter(|e| std::future::ready(App::is_public_event(&e.kind)))
